@@ -1,0 +1,84 @@
+/// One RPC, declared once and used by both its server and its clients.
+///
+/// The server registers a handler for the value; a client calls the value. Reads are `GET` with
+/// the request as query parameters; writes send the request as a JSON body. `{name}` segments
+/// of the path are filled from the request's field of that name.
+///
+/// ```swift
+/// public enum PersistenceAPI {
+///     public static let getUser = Endpoint<UserRef, User>(.get, "/v1/users/{id}", scopes: .readers, summary: "One user")
+/// }
+/// router.on(PersistenceAPI.getUser) { request, context in try await store.user(request.id) }
+/// let user = try await rpc.call(PersistenceAPI.getUser, UserRef(id: 42))
+/// ```
+public struct Endpoint<Request: Codable & Sendable, Response: Codable & Sendable>: Sendable, CustomStringConvertible {
+    /// The HTTP method.
+    public let method: HTTPMethod
+    /// The versioned path template, e.g. `/v1/accounts/{id}`.
+    public let path: String
+    /// Which tokens may call it.
+    public let scopes: Set<Scope>
+    /// One line for the API description.
+    public let summary: String
+
+    /// Declares an RPC. Paths must start with a version segment (`/v1/…`).
+    public init(_ method: HTTPMethod, _ path: String, scopes: Set<Scope>, summary: String) {
+        precondition(path.hasPrefix("/v"), "every RPC path is versioned: \(path)")
+        self.method = method
+        self.path = path
+        self.scopes = scopes
+        self.summary = summary
+    }
+
+    /// The `{name}` segments of the path, in order.
+    public var pathParameters: [String] {
+        path.split(separator: "/").compactMap { segment in
+            segment.hasPrefix("{") && segment.hasSuffix("}") ? String(segment.dropFirst().dropLast()) : nil
+        }
+    }
+
+    /// Whether the request travels as query parameters rather than a JSON body.
+    public var usesQuery: Bool { method == .get || method == .delete }
+
+    public var description: String { "\(method.rawValue) \(path)" }
+}
+
+/// HTTP methods an endpoint may use.
+public enum HTTPMethod: String, Sendable, Codable, CaseIterable {
+    case get = "GET"
+    case post = "POST"
+    case put = "PUT"
+    case patch = "PATCH"
+    case delete = "DELETE"
+}
+
+/// What a bearer token is allowed to do.
+public enum Scope: String, Sendable, Codable, CaseIterable, Comparable {
+    /// Read-only dashboards and listings.
+    case read
+    /// Calls between our own services.
+    case service
+    /// Administration: everything a person at the CLI does.
+    case admin
+
+    public static func < (lhs: Scope, rhs: Scope) -> Bool {
+        allCases.firstIndex(of: lhs)! < allCases.firstIndex(of: rhs)!
+    }
+}
+
+extension Set where Element == Scope {
+    /// Any valid token may call it.
+    public static let readers: Set<Scope> = [.read, .service, .admin]
+    /// Administrators and services (a service acting for the system).
+    public static let operators: Set<Scope> = [.service, .admin]
+    /// Administrators only.
+    public static let administrators: Set<Scope> = [.admin]
+    /// Our own services only, never a person: endpoints that hand out sealed secrets, say.
+    public static let services: Set<Scope> = [.service]
+}
+
+/// An empty request or response body.
+public struct Empty: Codable, Sendable, Equatable {
+    /// The empty value.
+    public init() {}
+}

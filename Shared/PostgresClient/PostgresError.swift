@@ -1,0 +1,51 @@
+/// A failed Postgres call.
+///
+/// `description` is safe to show a user or log: it never holds SQL, parameters or the connection
+/// string. `debugDescription` adds the server's detail line, which may quote row values.
+public struct PostgresError: Error, CustomStringConvertible, CustomDebugStringConvertible, Sendable {
+    enum Code: Sendable, Equatable {
+        case connection
+        case server
+        case decoding
+        case encoding
+        case migration
+    }
+
+    let code: Code
+    /// What went wrong, in one clause.
+    public let message: String
+    /// The SQLSTATE when the server reported the error (`23505` for a unique violation).
+    public let sqlState: String?
+    /// The server's DETAIL line, which may quote data; kept out of `description`.
+    public let detail: String?
+
+    init(_ code: Code, _ message: String, sqlState: String? = nil, detail: String? = nil) {
+        self.code = code
+        self.message = message
+        self.sqlState = sqlState
+        self.detail = detail
+    }
+
+    /// True when the connection failed; the next call reconnects.
+    public var isConnectionError: Bool { code == .connection }
+    /// SQLSTATE 23505: a unique constraint refused the row.
+    public var isUniqueViolation: Bool { sqlState == "23505" }
+    /// SQLSTATE 23503: a foreign key refused the row.
+    public var isForeignKeyViolation: Bool { sqlState == "23503" }
+    /// SQLSTATE 23514: a check constraint refused the row.
+    public var isCheckViolation: Bool { sqlState == "23514" }
+
+    public var description: String {
+        switch code {
+        case .connection: "postgres connection failed: \(message)"
+        case .server: "postgres error \(sqlState ?? "?????"): \(message)"
+        case .decoding: "cannot decode postgres value: \(message)"
+        case .encoding: "cannot encode postgres value: \(message)"
+        case .migration: "migration failed: \(message)"
+        }
+    }
+
+    public var debugDescription: String {
+        detail.map { "\(description) (\($0))" } ?? description
+    }
+}

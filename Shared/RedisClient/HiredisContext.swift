@@ -1,0 +1,138 @@
+internal import CHiredis
+
+#if canImport(Glibc)
+    import Glibc
+#endif
+
+/// One hiredis connection. Not thread-safe: only its `RedisConnection`'s thread touches it.
+final class HiredisContext {
+    private let context: UnsafeMutablePointer<redisContext>
+
+    /// Connects and authenticates; blocks for up to the connect timeout.
+    init(configuration: RedisConfiguration) throws {
+        let connectTimeout = timeval(configuration.connectTimeout)
+        let opened: UnsafeMutablePointer<redisContext>? =
+            switch configuration.endpoint {
+            case .tcp(let host, let port): redisConnectWithTimeout(host, Int32(port), connectTimeout)
+            case .unixSocket(let path): redisConnectUnixWithTimeout(path, connectTimeout)
+            }
+        guard let opened else { throw RedisError(.connection, "cannot allocate a connection to \(configuration)") }
+        if opened.pointee.err != 0 {
+            let reason = Self.errorText(opened)
+            redisFree(opened)
+            throw RedisError(.connection, "\(configuration): \(reason)")
+        }
+        // From here on a throw runs deinit, which frees the context.
+        context = opened
+        if case .tcp = configuration.endpoint { _ = redisEnableKeepAlive(opened) }
+        setTimeout(configuration.commandTimeout)
+        if let password = configuration.password {
+            let auth: [RedisArgument] =
+                if let user = configuration.user { ["AUTH", .init(user), .init(password)] } else { ["AUTH", .init(password)] }
+            if case .error(let message) = try command(auth) {
+                throw RedisError(.connection, "authentication to \(configuration) failed: \(message.prefix(80))")
+            }
+        }
+        if configuration.database != 0, case .error(let message) = try command(["SELECT", .init(configuration.database)]) {
+            throw RedisError(.connection, "cannot select database \(configuration.database): \(message)")
+        }
+    }
+
+    deinit { redisFree(context) }
+
+    /// Sets how long a reply may take before the call fails (and the connection is dropped).
+    func setTimeout(_ duration: Duration) {
+        _ = redisSetTimeout(context, timeval(duration))
+    }
+
+    /// Sends one command and reads its reply; error replies come back as `.error`.
+    func command(_ arguments: [RedisArgument]) throws -> RedisValue {
+        let reply = Self.withArgv(arguments) { count, argv, lengths in redisCommandArgv(context, count, argv, lengths) }
+        guard let reply else { throw RedisError(.connection, Self.errorText(context)) }
+        defer { freeReplyObject(reply) }
+        return Self.value(of: reply.assumingMemoryBound(to: redisReply.self))
+    }
+
+    /// Sends every command before reading any reply: one round trip for the lot.
+    func pipeline(_ commands: [[RedisArgument]]) throws -> [RedisValue] {
+        for arguments in commands {
+            let status = Self.withArgv(arguments) { count, argv, lengths in redisAppendCommandArgv(context, count, argv, lengths) }
+            guard status == REDIS_OK else { throw RedisError(.connection, Self.errorText(context)) }
+        }
+        var replies: [RedisValue] = []
+        replies.reserveCapacity(commands.count)
+        for _ in commands {
+            var reply: UnsafeMutableRawPointer?
+            guard redisGetReply(context, &reply) == REDIS_OK, let reply else {
+                throw RedisError(.connection, Self.errorText(context))
+            }
+            replies.append(Self.value(of: reply.assumingMemoryBound(to: redisReply.self)))
+            freeReplyObject(reply)
+        }
+        return replies
+    }
+
+    private static func value(of reply: UnsafeMutablePointer<redisReply>) -> RedisValue {
+        let reply = reply.pointee
+        switch reply.type {
+        case REDIS_REPLY_STRING:
+            return .bulk(reply.len == 0 ? [] : Array(UnsafeRawBufferPointer(start: reply.str, count: reply.len)))
+        case REDIS_REPLY_STATUS:
+            return .status(text(reply))
+        case REDIS_REPLY_ERROR:
+            return .error(text(reply))
+        case REDIS_REPLY_INTEGER:
+            return .integer(Int(reply.integer))
+        case REDIS_REPLY_ARRAY:
+            return .array((0..<reply.elements).map { value(of: reply.element[$0]!) })
+        default:
+            return .null
+        }
+    }
+
+    private static func text(_ reply: redisReply) -> String {
+        String(decoding: UnsafeRawBufferPointer(start: reply.str, count: reply.len), as: UTF8.self)
+    }
+
+    private static func errorText(_ context: UnsafeMutablePointer<redisContext>) -> String {
+        let text = withUnsafeBytes(of: &context.pointee.errstr) { raw in
+            String(decoding: raw.prefix { $0 != 0 }, as: UTF8.self)
+        }
+        return text.isEmpty ? "connection closed" : text
+    }
+
+    /// Lays the arguments out in one buffer and hands hiredis pointers and lengths into it.
+    private static func withArgv<T>(
+        _ arguments: [RedisArgument],
+        _ body: (Int32, UnsafeMutablePointer<UnsafePointer<CChar>?>, UnsafePointer<Int>) -> T
+    ) -> T {
+        var buffer: [UInt8] = []
+        buffer.reserveCapacity(arguments.reduce(1) { $0 + $1.bytes.count })
+        var offsets: [Int] = []
+        var lengths: [Int] = []
+        offsets.reserveCapacity(arguments.count)
+        lengths.reserveCapacity(arguments.count)
+        for argument in arguments {
+            offsets.append(buffer.count)
+            lengths.append(argument.bytes.count)
+            buffer.append(contentsOf: argument.bytes)
+        }
+        buffer.append(0)
+        return buffer.withUnsafeBufferPointer { bytes in
+            let base = UnsafeRawPointer(bytes.baseAddress!).assumingMemoryBound(to: CChar.self)
+            var pointers: [UnsafePointer<CChar>?] = offsets.map { base + $0 }
+            return pointers.withUnsafeMutableBufferPointer { argv in
+                lengths.withUnsafeBufferPointer { lengths in
+                    body(Int32(arguments.count), argv.baseAddress!, lengths.baseAddress!)
+                }
+            }
+        }
+    }
+}
+
+extension timeval {
+    init(_ duration: Duration) {
+        let (seconds, attoseconds) = duration.components
+        self.init(tv_sec: Int(seconds), tv_usec: Int(attoseconds / 1_000_000_000_000))
+    }
+}

@@ -1,0 +1,86 @@
+public import Contracts
+import FoundationEssentials
+public import Logging
+public import RedisClient
+public import ServiceLifecycle
+
+/// Publishes this instance's `WorkerHeartbeat` every few seconds with a TTL, and withdraws it on shutdown.
+///
+/// A process that dies stops refreshing; its key expires and the monitor shows it as lost
+/// (its id stays in the index with its last-seen time).
+public struct Heartbeat: Service {
+    private let redis: RedisPool
+    private let identity: ServiceIdentity
+    private let stats: WorkerStats
+    private let interval: Duration
+    private let logger: Logger
+
+    /// A heartbeat for `identity`, refreshed every `interval`; the key lives five intervals.
+    public init(redis: RedisPool, identity: ServiceIdentity, stats: WorkerStats, interval: Duration, logger: Logger) {
+        self.redis = redis
+        self.identity = identity
+        self.stats = stats
+        self.interval = interval
+        self.logger = logger
+    }
+
+    public func run() async throws {
+        var healthy = true
+        while !Task.isShuttingDownGracefully && !Task.isCancelled {
+            do {
+                try await publish()
+                if !healthy { logger.info("heartbeat restored") }
+                healthy = true
+            } catch {
+                if healthy { logger.warning("heartbeat failed", metadata: ["error": "\(error)"]) }
+                healthy = false
+            }
+            try? await cancelWhenGracefulShutdown { try await Task.sleep(for: interval) }
+        }
+        _ = try? await redis.pipeline([
+            ["DEL", .init(RedisKeys.worker(identity.instanceID))],
+            ["ZREM", .init(RedisKeys.workerIndex), .init(identity.instanceID)],
+        ])
+    }
+
+    /// The heartbeat as it is now.
+    public func current() -> WorkerHeartbeat {
+        WorkerHeartbeat(
+            instanceID: identity.instanceID,
+            service: identity.service,
+            broker: identity.broker,
+            host: identity.host,
+            pid: identity.pid,
+            version: identity.version,
+            startedAt: identity.startedAt,
+            lastSeen: Date(),
+            inFlight: stats.inFlight,
+            processed: stats.processed,
+            failed: stats.failed,
+            rpcAddress: stats.rpcAddress
+        )
+    }
+
+    private func publish() async throws {
+        let beat = current()
+        let ttl = interval * 5
+        let replies = try await redis.pipeline([
+            ["SET", .init(RedisKeys.worker(identity.instanceID)), .init(bytes: try JSONCoding.encode(beat)), "PX", .init(ttl.wholeMilliseconds)],
+            ["ZADD", .init(RedisKeys.workerIndex), .init(Int(beat.lastSeen.timeIntervalSince1970 * 1000)), .init(identity.instanceID)],
+        ])
+        for case .error(let message) in replies { throw HeartbeatError(message: message) }
+    }
+}
+
+struct HeartbeatError: Error, CustomStringConvertible {
+    let message: String
+    var description: String { "redis refused the heartbeat: \(message)" }
+}
+
+extension Duration {
+    /// Whole milliseconds, rounded down.
+    public var wholeMilliseconds: Int {
+        let (seconds, attoseconds) = components
+        return Int(seconds) * 1000 + Int(attoseconds / 1_000_000_000_000_000)
+    }
+}

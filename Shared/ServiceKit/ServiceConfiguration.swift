@@ -1,0 +1,88 @@
+/// The settings every service shares, with their defaults; each executable adds its own beside them.
+///
+/// | variable | default |
+/// | --- | --- |
+/// | `PSYNC_HTTP_HOST` | `127.0.0.1` |
+/// | `PSYNC_HTTP_PORT` | the service's own port |
+/// | `PSYNC_REDIS_URL` | `redis://127.0.0.1:6379/0` |
+/// | `PSYNC_POSTGRES_URL` | `postgres://psync@127.0.0.1:5432/psync` |
+/// | `PSYNC_SERVICE_TOKEN`, `PSYNC_ADMIN_TOKEN`, `PSYNC_READ_TOKEN` (or `*_FILE`) | unset: no token of that kind is accepted |
+/// | `PSYNC_LOG_FORMAT` | `auto`: text on a terminal, JSON lines otherwise |
+/// | `PSYNC_LOG_LEVEL` | `info` |
+public struct ServiceConfiguration: Sendable {
+    /// Address the HTTP server binds; loopback unless set.
+    public var httpHost = "127.0.0.1"
+    /// Port the HTTP server binds; 0 picks a free one.
+    public var httpPort: Int
+    /// Redis, as `redis://host:port/db`.
+    public var redisURL = "redis://127.0.0.1:6379/0"
+    /// Postgres, as `postgres://user:pass@host:port/db` (only psync-persistence connects).
+    public var postgresURL = "postgres://psync@127.0.0.1:5432/psync"
+    /// Bearer tokens by scope.
+    public var tokens = TokenSet()
+    /// How log lines look.
+    public var logFormat = LogFormat.auto
+    /// The lowest level logged.
+    public var logLevel = "info"
+    /// How often the heartbeat is refreshed.
+    public var heartbeatInterval: Duration = .seconds(2)
+
+    /// Defaults, with `port` as the service's own default port.
+    public init(defaultPort: Int) {
+        httpPort = defaultPort
+    }
+
+    /// Defaults overridden by whatever the environment sets.
+    public init(defaultPort: Int, environment: EnvironmentReader) throws {
+        self.init(defaultPort: defaultPort)
+        httpHost = environment.string("PSYNC_HTTP_HOST") ?? httpHost
+        httpPort = try environment.port("PSYNC_HTTP_PORT") ?? httpPort
+        redisURL = environment.string("PSYNC_REDIS_URL") ?? redisURL
+        postgresURL = try environment.secret("PSYNC_POSTGRES_URL") ?? postgresURL
+        tokens = TokenSet(
+            service: try environment.secret("PSYNC_SERVICE_TOKEN"),
+            admin: try environment.secret("PSYNC_ADMIN_TOKEN"),
+            read: try environment.secret("PSYNC_READ_TOKEN")
+        )
+        if let format = try environment.choice("PSYNC_LOG_FORMAT", ["auto", "text", "json"]) {
+            logFormat = LogFormat(rawValue: format)!
+        }
+        logLevel = try environment.choice("PSYNC_LOG_LEVEL", LogFormat.levels) ?? logLevel
+        heartbeatInterval = try environment.duration("PSYNC_HEARTBEAT_INTERVAL") ?? heartbeatInterval
+    }
+
+    /// Applies command-line flags, which win over the environment.
+    public mutating func apply(_ options: ServiceOptions) throws {
+        if let host = options.httpHost { httpHost = host }
+        if let port = options.httpPort {
+            guard (0...65535).contains(port) else { throw ConfigurationError("--http-port must be 0-65535, got \(port)") }
+            httpPort = port
+        }
+        if let url = options.redisURL { redisURL = url }
+        if let format = options.logFormat {
+            guard let parsed = LogFormat(rawValue: format) else {
+                throw ConfigurationError("--log-format must be auto, text or json, got '\(format)'")
+            }
+            logFormat = parsed
+        }
+        if let level = options.logLevel {
+            guard LogFormat.levels.contains(level) else {
+                throw ConfigurationError("--log-level must be one of \(LogFormat.levels.joined(separator: ", ")), got '\(level)'")
+            }
+            logLevel = level
+        }
+    }
+}
+
+/// How log lines are written.
+public enum LogFormat: String, Sendable {
+    /// Text when standard error is a terminal, JSON lines otherwise.
+    case auto
+    /// `2026-11-24T09:30:00.125Z info psync-persistence: ready http.address=127.0.0.1:7103`.
+    case text
+    /// One JSON object per line.
+    case json
+
+    /// Level names, lowest first.
+    public static let levels = ["trace", "debug", "info", "notice", "warning", "error", "critical"]
+}

@@ -1,0 +1,112 @@
+import Contracts
+import Foundation
+import Testing
+
+struct Filter: Codable, Equatable, Sendable {
+    enum State: String, Codable, Sendable { case queued, running, failed }
+    var accountID: Int
+    var states: [State]
+    var since: Date?
+    var label: String?
+    var includeHistory: Bool
+    @DecimalString var minimum: Decimal
+}
+
+struct Priced: Codable, Equatable {
+    var symbol: String
+    @DecimalString var quantity: Decimal
+    @DecimalString var lastPrice: Decimal?
+}
+
+@Suite("Wire contracts")
+struct ContractsTests {
+    @Test("query parameters round-trip a flat request, with types converted")
+    func parameters() throws {
+        let since = ISO8601.parse("2026-11-24T09:30:00.250Z")!
+        let filter = Filter(
+            accountID: 42, states: [.queued, .failed], since: since, label: "a&b c", includeHistory: true, minimum: Decimal(string: "10.50")!)
+        let pairs = try ParameterEncoder().encode(filter)
+        #expect(pairs.filter { $0.0 == "states" }.map(\.1) == ["queued", "failed"])
+        #expect(!pairs.contains { $0.0 == "label" && $0.1.isEmpty })
+        let query = try ParameterEncoder().queryString(filter)
+        #expect(query.contains("label=a%26b%20c"))
+        let decoded = try ParameterDecoder().decode(Filter.self, from: ParameterDecoder.parse(query: query))
+        #expect(decoded == filter)
+        let commaSeparated = try ParameterDecoder().decode(
+            Filter.self,
+            from: ["accountID": ["7"], "states": ["queued,running"], "includeHistory": ["false"], "minimum": ["0"]]
+        )
+        #expect(commaSeparated.states == [.queued, .running])
+        #expect(commaSeparated.since == nil && commaSeparated.label == nil)
+    }
+
+    @Test("bad query parameters name the parameter and what it must be")
+    func parameterErrors() throws {
+        func message(_ parameters: [String: [String]]) -> String? {
+            do {
+                _ = try ParameterDecoder().decode(Filter.self, from: parameters)
+                return nil
+            } catch let error as DecodingError {
+                return error.fieldMessage
+            } catch {
+                return "\(error)"
+            }
+        }
+        let base: [String: [String]] = ["accountID": ["1"], "states": ["queued"], "includeHistory": ["true"], "minimum": ["1"]]
+        #expect(message(base.merging(["accountID": ["abc"]]) { $1 }) == "field 'accountID' must be an integer, got 'abc'")
+        #expect(message(base.merging(["states": ["paused"]]) { $1 }) == "field 'states' has an unknown value 'paused'")
+        #expect(message(base.filter { $0.key != "accountID" }) == "field 'accountID' is required")
+        #expect(message(base.merging(["since": ["yesterday"]]) { $1 })?.contains("ISO 8601") == true)
+        #expect(message(base.merging(["minimum": ["1e5"]]) { $1 }) == #"field 'minimum' must be a decimal number such as "1234.50", got '1e5'"#)
+    }
+
+    @Test("decimals travel as exact strings and come back exact")
+    func decimals() throws {
+        let priced = Priced(symbol: "INFY", quantity: Decimal(string: "1234567.891234")!, lastPrice: nil)
+        let json = String(decoding: try JSONCoding.encode(priced), as: UTF8.self)
+        #expect(json == #"{"lastPrice":null,"quantity":"1234567.891234","symbol":"INFY"}"#)
+        #expect(try JSONCoding.decode(Priced.self, from: Array(json.utf8)) == priced)
+        let missingOptional = try JSONCoding.decode(Priced.self, from: Array(#"{"symbol":"X","quantity":"0.1"}"#.utf8))
+        #expect(missingOptional.lastPrice == nil)
+        let fromNumber = try JSONCoding.decode(Priced.self, from: Array(#"{"symbol":"X","quantity":0.3,"lastPrice":"19.99"}"#.utf8))
+        #expect(fromNumber.quantity == Decimal(string: "0.3")! && fromNumber.lastPrice == Decimal(string: "19.99")!)
+        #expect(throws: DecodingError.self) { try JSONCoding.decode(Priced.self, from: Array(#"{"symbol":"X","quantity":"abc"}"#.utf8)) }
+        let raw = try JSONCoding.decode(JSONValue.self, from: Array(#"{"average_price": 1234.567890123456789}"#.utf8))
+        #expect(raw["average_price"] == .number(Decimal(string: "1234.567890123456789")!))
+    }
+
+    @Test("dates are ISO 8601 UTC with milliseconds, with or without a fraction on input")
+    func dates() throws {
+        let date = Date(timeIntervalSince1970: 1_764_000_000.125)
+        #expect(ISO8601.format(date) == "2025-11-24T16:00:00.125Z")
+        #expect(ISO8601.parse("2025-11-24T16:00:00Z") == Date(timeIntervalSince1970: 1_764_000_000))
+        #expect(ISO8601.parse("2025-11-24T21:30:00+05:30") == Date(timeIntervalSince1970: 1_764_000_000))
+        #expect(ISO8601.parse("24/11/2025") == nil)
+    }
+
+    @Test("the error envelope has code, message and details, and no status field")
+    func envelope() throws {
+        let error = APIError.unprocessable("cron field 'hour' must be 0-23, got 25", field: "cron")
+        let json = String(decoding: try JSONCoding.encode(ErrorEnvelope(error: error)), as: UTF8.self)
+        #expect(json == #"{"error":{"code":"invalid","details":{"field":"cron"},"message":"cron field 'hour' must be 0-23, got 25"}}"#)
+        let decoded = try JSONCoding.decode(ErrorEnvelope.self, from: Array(json.utf8)).error
+        #expect(decoded.code == "invalid" && decoded.message == error.message && decoded.details == error.details)
+    }
+
+    @Test("endpoints are versioned and know their path parameters")
+    func endpoints() {
+        let endpoint = Endpoint<Empty, Empty>(.post, "/v1/accounts/{id}/runs/{runID}", scopes: .administrators, summary: "test")
+        #expect(endpoint.pathParameters == ["id", "runID"])
+        #expect(!endpoint.usesQuery)
+        #expect(Endpoint<Empty, Empty>(.get, "/v1/x", scopes: .readers, summary: "").usesQuery)
+        #expect(Set<Scope>.readers.contains(.read) && !Set<Scope>.administrators.contains(.service))
+    }
+
+    @Test("request ids are validated before they are trusted")
+    func requestIDs() {
+        let id = RequestID.make()
+        #expect(id.count == 16 && RequestID.isValid(id))
+        #expect(!RequestID.isValid("") && !RequestID.isValid("has space") && !RequestID.isValid(String(repeating: "a", count: 65)))
+        #expect(!RequestID.isValid("line\nbreak"))
+    }
+}

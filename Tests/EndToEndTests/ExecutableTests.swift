@@ -1,0 +1,76 @@
+import Contracts
+import CurlClient
+import Foundation
+import TestSupport
+import Testing
+
+@Suite("Every executable starts, serves its health routes and stops on SIGTERM")
+struct ExecutableTests {
+    static let services = ["psync-scheduler", "psync-dispatcher", "psync-persistence", "psync-monitor", "psync-brokersim", "psync-gateway"]
+
+    @Test("starts, answers /healthz and /readyz, exits cleanly within 10 s of SIGTERM", arguments: services)
+    func lifecycle(_ product: String) async throws {
+        let redis = try await TestServers.redis()
+        let postgres = try await TestServers.postgres()
+        let environment = [
+            "PSYNC_REDIS_URL": redis.url,
+            "PSYNC_POSTGRES_URL": try await postgres.createDatabase("exe"),
+            "PSYNC_ADMIN_TOKEN": "admin-token-for-executable-tests",
+            "PSYNC_READ_TOKEN": "read-token-for-executable-tests",
+        ]
+        let arguments = product == "psync-gateway" ? ["--broker", "SANDBOX"] : []
+        let service = try await ServiceProcess.start(product, arguments: arguments, environment: environment)
+        let client = HTTPClient()
+        defer { client.shutdown() }
+        let health = try await client.execute(HTTPClientRequest(url: service.baseURL + "/healthz"))
+        #expect(health.status == 200)
+        #expect(try JSONCoding.decode(HealthReport.self, from: health.body).service == product)
+        let ready = try await client.execute(HTTPClientRequest(url: service.baseURL + "/readyz"))
+        #expect(ready.status == 200, "\(ready.text)")
+        let metrics = try await client.execute(
+            HTTPClientRequest(url: service.baseURL + "/metrics", headers: [("Authorization", "Bearer read-token-for-executable-tests")])
+        )
+        #expect(metrics.status == 200 && metrics.text.contains("process_resident_memory_bytes"))
+        let took = await service.child.stop(timeout: .seconds(10))
+        #expect(took < .seconds(10), "\(product) took \(took) to stop")
+        #expect(service.child.exitStatus == 0, "\(product) exited with \(service.child.exitStatus ?? -1): \(service.child.output().suffix(800))")
+        let readyLines = service.child.output().split(separator: "\n").filter { $0.contains("\"message\":\"ready\"") }
+        #expect(readyLines.count == 1)
+    }
+
+    @Test("SIGINT stops a service as cleanly as SIGTERM")
+    func interrupt() async throws {
+        let service = try await ServiceProcess.start("psync-brokersim", environment: [:])
+        service.child.signal(SIGINT)
+        #expect(await service.child.waitForExit(timeout: .seconds(10)))
+        #expect(service.child.exitStatus == 0)
+    }
+
+    @Test("a bad setting stops start-up with a message naming it")
+    func badConfiguration() async throws {
+        let directory = try TemporaryDirectory.make(prefix: "bad-config")
+        let child = try ChildProcess(
+            executable: try BuiltProducts.path("psync-dispatcher"),
+            arguments: [],
+            environment: ["PSYNC_HTTP_PORT": "eighty"],
+            logPath: directory + "/out.log"
+        )
+        #expect(await child.waitForExit(timeout: .seconds(10)))
+        #expect(child.exitStatus != 0)
+        #expect(child.output().contains("PSYNC_HTTP_PORT must be a port number 0-65535, got 'eighty'"))
+        let gateway = try ChildProcess(
+            executable: try BuiltProducts.path("psync-gateway"), arguments: [], environment: [:], logPath: directory + "/gw.log")
+        #expect(await gateway.waitForExit(timeout: .seconds(10)))
+        #expect(gateway.output().contains("a broker is required"))
+    }
+
+    @Test("psync --help runs and lists its commands")
+    func cliHelp() async throws {
+        let directory = try TemporaryDirectory.make(prefix: "psync-help")
+        let child = try ChildProcess(
+            executable: try BuiltProducts.path("psync"), arguments: ["--help"], environment: [:], logPath: directory + "/help.log")
+        #expect(await child.waitForExit(timeout: .seconds(10)))
+        #expect(child.exitStatus == 0)
+        #expect(child.output().contains("USAGE: psync"))
+    }
+}

@@ -1,0 +1,134 @@
+import Contracts
+import CurlClient
+import Foundation
+import HTTPTypes
+import Hummingbird
+import HummingbirdTesting
+import RPC
+import ServiceKit
+import Testing
+
+@Suite("RPC: endpoints, auth, decoding and the error envelope")
+struct RPCTests {
+    @Test("the typed client calls endpoints over libcurl against a live server")
+    func typedClientLive() async throws {
+        try await makeTestService().makeApplication().test(.live) { client in
+            let http = HTTPClient()
+            defer { http.shutdown() }
+            try await exerciseTypedClient(RPCClient(baseURL: "http://127.0.0.1:\(client.port!)", token: Tokens.admin, client: http))
+        }
+    }
+
+    @Test("the same typed client runs against the router in process")
+    func typedClientRouter() async throws {
+        try await makeTestService().makeApplication().test(.router) { client in
+            try await exerciseTypedClient(RPCClient(transport: TestClientTransport(client: client), token: Tokens.admin))
+        }
+    }
+
+    private func exerciseTypedClient<T: RPCTransport>(_ rpc: RPCClient<T>) async throws {
+        let echoed = try await RequestID.$current.withValue("req-from-cli-1") {
+            try await rpc.call(TestAPI.echo, EchoRequest(text: "ab", repeatCount: 3))
+        }
+        #expect(echoed == EchoResponse(text: "ababab", requestID: "req-from-cli-1", scope: "admin"))
+        #expect(try await rpc.call(TestAPI.getItem, ItemRef(id: 7, includeHistory: true)) == Item(id: 7, label: "item", history: true))
+        #expect(try await rpc.call(TestAPI.updateItem, ItemUpdate(id: 9, label: "renamed")) == Item(id: 9, label: "renamed", history: false))
+        #expect(try await rpc.call(TestAPI.disableItem, ItemRef(id: 5)).label == "disabled")
+        do {
+            _ = try await rpc.call(TestAPI.getItem, ItemRef(id: 4242))
+            Issue.record("expected not found")
+        } catch let error as RPCError {
+            #expect(error.kind == .server && error.status == 404 && error.code == "not_found")
+            #expect(error.message == "item 4242 does not exist")
+        }
+    }
+
+    @Test("no token is 401, an unknown token is 401, a read token on an admin endpoint is 403")
+    func authorization() async throws {
+        try await makeTestService().makeApplication().test(.router) { client in
+            let anonymous = try await client.execute(uri: "/v1/admin/thing", method: .post)
+            #expect(anonymous.status == .unauthorized)
+            #expect(anonymous.headers[.wwwAuthenticate] == "Bearer")
+            #expect(try envelope(anonymous).code == "unauthorized")
+            let unknown = try await client.execute(uri: "/v1/admin/thing", method: .post, headers: [.authorization: "Bearer not-a-token"])
+            #expect(unknown.status == .unauthorized)
+            #expect(try envelope(unknown).message == "the bearer token is not valid")
+            let reader = try await client.execute(uri: "/v1/admin/thing", method: .post, headers: [.authorization: "Bearer \(Tokens.read)"])
+            #expect(reader.status == .forbidden)
+            #expect(try envelope(reader).message == "this needs an admin token; yours has read scope")
+            let admin = try await client.execute(uri: "/v1/admin/thing", method: .post, headers: [.authorization: "Bearer \(Tokens.admin)"])
+            #expect(admin.status == .ok)
+            let adminOnServiceEndpoint = try await client.execute(
+                uri: "/v1/internal/thing", method: .get, headers: [.authorization: "Bearer \(Tokens.admin)"])
+            #expect(adminOnServiceEndpoint.status == .forbidden)
+            let service = try await client.execute(uri: "/v1/internal/thing", method: .get, headers: [.authorization: "Bearer \(Tokens.service)"])
+            #expect(service.status == .ok)
+        }
+    }
+
+    @Test("malformed input gets a 400 envelope naming the problem, never a 500")
+    func badInput() async throws {
+        try await makeTestService().makeApplication().test(.router) { client in
+            let auth: HTTPFields = [.authorization: "Bearer \(Tokens.admin)", .contentType: "application/json"]
+            let cases: [(String, HTTPRequest.Method, String?, String)] = [
+                ("/v1/echo", .post, "{not json", "the body is not valid JSON"),
+                ("/v1/echo", .post, #"{"text":"a"}"#, "field 'repeatCount' is required"),
+                ("/v1/echo", .post, #"{"text":"a","repeatCount":"three"}"#, "field 'repeatCount' must be an integer"),
+                ("/v1/echo", .post, "[1,2]", "the body must be a JSON object"),
+                ("/v1/echo", .post, nil, "the request needs a JSON body"),
+                ("/v1/items/abc", .get, nil, "field 'id' must be an integer, got 'abc'"),
+                ("/v1/items/3?includeHistory=maybe", .get, nil, "field 'includeHistory' must be true or false, got 'maybe'"),
+                ("/v1/items/3", .patch, #"{"id":4,"label":"x"}"#, "field 'id' in the body does not match the path (3)"),
+            ]
+            for (uri, method, body, message) in cases {
+                let response = try await client.execute(uri: uri, method: method, headers: auth, body: body.map { ByteBuffer(string: $0) })
+                #expect(response.status == .badRequest, "\(method) \(uri) \(body ?? "")")
+                #expect(try envelope(response).code == "bad_request")
+                #expect(try envelope(response).message == message, "\(method) \(uri)")
+            }
+        }
+    }
+
+    @Test("unknown routes are 404, oversized bodies 413, unexpected failures a 500 that reveals nothing")
+    func otherErrors() async throws {
+        try await makeTestService().makeApplication().test(.router) { client in
+            let auth: HTTPFields = [.authorization: "Bearer \(Tokens.admin)", .contentType: "application/json"]
+            let missing = try await client.execute(uri: "/v1/nothing-here", method: .get, headers: auth)
+            #expect(missing.status == .notFound)
+            #expect(try envelope(missing).code == "not_found")
+            let huge = ByteBuffer(repeating: UInt8(ascii: "a"), count: 17 << 20)
+            let tooLarge = try await client.execute(uri: "/v1/echo", method: .post, headers: auth, body: huge)
+            #expect(tooLarge.status == .contentTooLarge)
+            #expect(try envelope(tooLarge).message == "the request body is larger than 16 MiB")
+            let crash = try await client.execute(
+                uri: "/v1/crash", method: .post, headers: auth.merging([HTTPField(name: HTTPField.Name("x-request-id")!, value: "trace-42")]))
+            #expect(crash.status == .internalServerError)
+            let body = String(buffer: crash.body)
+            #expect(try envelope(crash).message == "internal error; quote request id trace-42 when reporting it")
+            #expect(!body.contains("hunter2") && !body.contains("SecretFailure"))
+            #expect(crash.headers[HTTPField.Name("x-request-id")!] == "trace-42")
+        }
+    }
+
+    @Test("an unreachable service is an RPCError of kind unreachable")
+    func unreachable() async throws {
+        let client = HTTPClient()
+        defer { client.shutdown() }
+        let rpc = RPCClient(baseURL: "http://127.0.0.1:1", token: Tokens.admin, client: client)
+        await #expect { try await rpc.call(TestAPI.adminOnly) } throws: { error in
+            (error as? RPCError)?.kind == .unreachable
+        }
+    }
+}
+
+func envelope(_ response: TestResponse) throws -> APIError {
+    try JSONCoding.decode(ErrorEnvelope.self, from: Array(response.body.readableBytesView)).error
+}
+
+extension HTTPFields {
+    func merging(_ fields: [HTTPField]) -> HTTPFields {
+        var copy = self
+        for field in fields { copy.append(field) }
+        return copy
+    }
+}
