@@ -57,5 +57,9 @@ clean: ## Remove build products and the local stack's data
 logs: ## Tail a service's log: make logs SERVICE=psync-persistence
 	@echo "make logs: not yet"
 
-bench chaos fuzz compose-test: ## Benchmarks, fault injection, fuzzing, the compose test (later issues)
+bench: deps ## Benchmarks (release build); figures go to BENCHMARKS.md and Tests/Benchmarks/results.json
+	swift build -c release $(SWIFT_BUILD_FLAGS)
+	.build/release/psync-bench persistence
+
+chaos fuzz compose-test: ## Fault injection, fuzzing, the compose test (later issues)
 	@echo "make $@: not yet"

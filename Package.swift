@@ -12,17 +12,31 @@ let logging = Target.Dependency.product(name: "Logging", package: "swift-log")
 let metrics = Target.Dependency.product(name: "Metrics", package: "swift-metrics")
 let lifecycle = Target.Dependency.product(name: "ServiceLifecycle", package: "swift-service-lifecycle")
 let hummingbird = Target.Dependency.product(name: "Hummingbird", package: "hummingbird")
+let hummingbirdTesting = Target.Dependency.product(name: "HummingbirdTesting", package: "hummingbird")
 let argumentParser = Target.Dependency.product(name: "ArgumentParser", package: "swift-argument-parser")
-let testing = Target.Dependency.product(name: "HummingbirdTesting", package: "hummingbird")
+let httpTypes = Target.Dependency.product(name: "HTTPTypes", package: "swift-http-types")
+let nioCore = Target.Dependency.product(name: "NIOCore", package: "swift-nio")
+let prometheus = Target.Dependency.product(name: "Prometheus", package: "swift-prometheus")
+
+/// A library every executable may link: one folder under Shared/.
+func library(_ name: String, _ dependencies: [Target.Dependency] = []) -> Target {
+    .target(name: name, dependencies: dependencies, path: "Shared/\(name)", swiftSettings: swiftSettings)
+}
 
 /// A service executable: one folder under Services/, linking the service kit.
-func service(_ name: String, _ dependencies: [Target.Dependency] = []) -> Target {
+func service(_ name: String, _ dependencies: [Target.Dependency] = [], resources: [Resource] = []) -> Target {
     .executableTarget(
         name: name,
         dependencies: ["ServiceKit", "Contracts", argumentParser, logging] + dependencies,
         path: "Services/\(name)",
+        resources: resources,
         swiftSettings: swiftSettings
     )
+}
+
+/// A test target: one folder under Tests/.
+func tests(_ name: String, _ dependencies: [Target.Dependency]) -> Target {
+    .testTarget(name: name, dependencies: dependencies, path: "Tests/\(name)", swiftSettings: swiftSettings)
 }
 
 let package = Package(
@@ -36,6 +50,7 @@ let package = Package(
         .executable(name: "psync-monitor", targets: ["Monitor"]),
         .executable(name: "psync", targets: ["AdminCLI"]),
         .executable(name: "psync-brokersim", targets: ["BrokerSim"]),
+        .executable(name: "psync-bench", targets: ["Benchmarks"]),
     ],
     dependencies: [
         .package(url: "https://github.com/hummingbird-project/hummingbird.git", from: "2.28.1", traits: []),
@@ -48,36 +63,33 @@ let package = Package(
         .package(url: "https://github.com/swift-server/swift-service-lifecycle.git", from: "2.13.0"),
     ],
     targets: [
-        // C libraries from Debian, each wrapped once by the Swift module after it.
+        // C libraries from Debian, each wrapped once by one Swift module below.
         .systemLibrary(name: "CHiredis", path: "Shared/CHiredis", providers: [.apt(["libhiredis-dev"])]),
         .systemLibrary(name: "CLibPQ", path: "Shared/CLibPQ", pkgConfig: "libpq", providers: [.apt(["libpq-dev"])]),
         .systemLibrary(name: "CCurl", path: "Shared/CCurl", pkgConfig: "libcurl", providers: [.apt(["libcurl4-openssl-dev"])]),
         .systemLibrary(name: "COpenSSL", path: "Shared/COpenSSL", pkgConfig: "openssl", providers: [.apt(["libssl-dev"])]),
 
-        .target(name: "BlockingIO", path: "Shared/BlockingIO", swiftSettings: swiftSettings),
-        .target(name: "RedisClient", dependencies: ["CHiredis", "BlockingIO", logging], path: "Shared/RedisClient", swiftSettings: swiftSettings),
-        .target(
-            name: "PostgresClient", dependencies: ["CLibPQ", "BlockingIO", logging], path: "Shared/PostgresClient", swiftSettings: swiftSettings),
-        .target(name: "CurlClient", dependencies: ["CCurl", logging], path: "Shared/CurlClient", swiftSettings: swiftSettings),
-        .target(name: "Cryptography", dependencies: ["COpenSSL"], path: "Shared/Cryptography", swiftSettings: swiftSettings),
-        .target(name: "Contracts", path: "Shared/Contracts", swiftSettings: swiftSettings),
-        .target(name: "RPC", dependencies: ["Contracts", "CurlClient"], path: "Shared/RPC", swiftSettings: swiftSettings),
-        .target(
-            name: "ServiceKit",
-            dependencies: [
-                "Contracts", "RedisClient", "RPC", "Cryptography", hummingbird, lifecycle, logging, metrics, argumentParser,
-                .product(name: "Prometheus", package: "swift-prometheus"),
-                .product(name: "NIOCore", package: "swift-nio"),
-                .product(name: "HTTPTypes", package: "swift-http-types"),
-            ],
-            path: "Shared/ServiceKit",
-            swiftSettings: swiftSettings
+        library("BlockingIO"),
+        library("RedisClient", ["CHiredis", "BlockingIO", logging]),
+        library("ExactDecimal"),
+        library("PostgresClient", ["CLibPQ", "BlockingIO", "ExactDecimal", logging]),
+        library("CurlClient", ["CCurl", logging]),
+        library("Cryptography", ["COpenSSL"]),
+        library("Contracts", ["ExactDecimal"]),
+        library("Streams", ["Contracts", "RedisClient", "ExactDecimal", logging, metrics, lifecycle]),
+        library("RPC", ["Contracts", "CurlClient", "ExactDecimal"]),
+        library(
+            "ServiceKit",
+            [
+                "Contracts", "RedisClient", "RPC", "Cryptography", hummingbird, lifecycle, logging, metrics, argumentParser, prometheus, nioCore,
+                httpTypes,
+            ]
         ),
 
         service("Scheduler"),
         service("Dispatcher"),
         service("Gateway"),
-        service("Persistence", ["PostgresClient"]),
+        service("Persistence", ["PostgresClient", "RedisClient", "Streams", hummingbird], resources: [.embedInCode("Migrations")]),
         service("Monitor"),
         service("BrokerSim"),
         .executableTarget(
@@ -89,27 +101,26 @@ let package = Package(
 
         .target(
             name: "TestSupport", dependencies: ["RedisClient", "PostgresClient", logging], path: "Tests/TestSupport", swiftSettings: swiftSettings),
-        .testTarget(
-            name: "RedisClientTests", dependencies: ["RedisClient", "TestSupport"], path: "Tests/RedisClientTests", swiftSettings: swiftSettings),
-        .testTarget(
-            name: "PostgresClientTests", dependencies: ["PostgresClient", "TestSupport"], path: "Tests/PostgresClientTests",
-            swiftSettings: swiftSettings),
-        .testTarget(
-            name: "CurlClientTests",
-            dependencies: ["CurlClient", "TestSupport", hummingbird, testing, .product(name: "HTTPTypes", package: "swift-http-types")],
-            path: "Tests/CurlClientTests", swiftSettings: swiftSettings),
-        .testTarget(name: "CryptographyTests", dependencies: ["Cryptography"], path: "Tests/CryptographyTests", swiftSettings: swiftSettings),
-        .testTarget(name: "ContractsTests", dependencies: ["Contracts"], path: "Tests/ContractsTests", swiftSettings: swiftSettings),
-        .testTarget(
-            name: "ServiceKitTests",
-            dependencies: [
-                "ServiceKit", "RPC", "Contracts", "CurlClient", "TestSupport", "RedisClient", "PostgresClient", hummingbird, testing,
-                .product(name: "HTTPTypes", package: "swift-http-types"), .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
-            ],
-            path: "Tests/ServiceKitTests",
+        .executableTarget(
+            name: "Benchmarks",
+            dependencies: ["TestSupport", "RPC", "Contracts", "CurlClient", "RedisClient", "PostgresClient", "Streams", argumentParser],
+            path: "Tests/Benchmarks",
+            exclude: ["results.json"],
             swiftSettings: swiftSettings
         ),
-        .testTarget(
-            name: "EndToEndTests", dependencies: ["TestSupport", "RPC", "Contracts"], path: "Tests/EndToEndTests", swiftSettings: swiftSettings),
+        tests("RedisClientTests", ["RedisClient", "TestSupport"]),
+        tests("PostgresClientTests", ["PostgresClient", "TestSupport"]),
+        tests("CurlClientTests", ["CurlClient", "TestSupport", hummingbird, hummingbirdTesting, httpTypes]),
+        tests("CryptographyTests", ["Cryptography"]),
+        tests("ContractsTests", ["Contracts", "ExactDecimal"]),
+        tests(
+            "ServiceKitTests",
+            [
+                "ServiceKit", "RPC", "Contracts", "CurlClient", "TestSupport", "RedisClient", "PostgresClient", hummingbird, hummingbirdTesting,
+                httpTypes, lifecycle,
+            ]
+        ),
+        tests("PersistenceTests", ["TestSupport", "RPC", "Contracts", "CurlClient", "RedisClient", "PostgresClient", "Streams"]),
+        tests("EndToEndTests", ["TestSupport", "RPC", "Contracts", "CurlClient"]),
     ]
 )

@@ -1,27 +1,94 @@
+import Contracts
 import Logging
 import PostgresClient
 import RedisClient
 import ServiceKit
+import Streams
 
-/// Builds psync-persistence: pools, readiness checks, heartbeat.
-func buildPersistence(_ configuration: PersistenceConfiguration, metrics: MetricsRegistry, logger: Logger) throws -> ServiceApp {
-    let redis = RedisPool(configuration: try RedisConfiguration(url: configuration.service.redisURL))
+/// Builds psync-persistence: migrates the schema (waiting for Postgres), then wires the stores,
+/// the RPC routes, the results consumers, stream trimming and retention.
+func buildPersistence(_ configuration: PersistenceConfiguration, metrics: MetricsRegistry, logger: Logger) async throws -> ServiceApp {
+    let redis = RedisPool(configuration: try RedisConfiguration(url: configuration.service.redisURL), size: 8)
     let postgres = PostgresPool(
         configuration: try PostgresConfiguration(url: configuration.service.postgresURL, applicationName: "psync-persistence"),
         size: configuration.postgresPoolSize
     )
+    try await migrate(postgres, logger: logger)
+    let identity = ServiceIdentity(service: "psync-persistence")
     let postgresCheck = ReadinessCheck(name: "postgres") { try await postgres.query("SELECT 1") }
     var app = ServiceApp(
-        identity: ServiceIdentity(service: "psync-persistence"),
+        identity: identity,
         configuration: configuration.service,
         metrics: metrics,
         readiness: [.redis(redis), postgresCheck],
         heartbeat: redis,
         logger: logger
     )
+    let publisher = StreamPublisher(redis: redis)
+    let results = ResultWriter(pool: postgres, publisher: publisher, logger: logger)
+    PersistenceRoutes(
+        users: UserStore(pool: postgres),
+        portfolios: PortfolioStore(pool: postgres),
+        accounts: AccountStore(pool: postgres),
+        holdings: HoldingsStore(pool: postgres),
+        transactions: TransactionStore(pool: postgres),
+        totals: TotalsStore(pool: postgres),
+        runs: RunStore(pool: postgres, publisher: publisher, logger: logger),
+        schedules: ScheduleStore(pool: postgres),
+        results: results,
+        pool: postgres
+    ).register(on: app.router)
+
+    for number in 1...configuration.resultConsumers {
+        var reader = StreamReader<JobResult>.Configuration(
+            stream: StreamNames.results,
+            group: StreamNames.Group.persistence,
+            consumer: "\(identity.instanceID)-\(number)"
+        )
+        reader.claimIdle = configuration.claimIdle
+        reader.maxDeliveries = configuration.maxDeliveries
+        var consumer = BatchConsumer<JobResult>.Configuration(reader: reader)
+        consumer.batchSize = configuration.resultBatchSize
+        consumer.batchWindow = configuration.resultBatchWindow
+        let stats = app.stats
+        app.addService(
+            BatchConsumer<JobResult>(
+                redis: redis,
+                configuration: consumer,
+                logger: logger,
+                isPoison: { error in (error as? PostgresError)?.isDataError == true || error is PoisonMessage },
+                handler: { batch in
+                    let refused = try await results.write(batch)
+                    for _ in 0..<(batch.count - refused.count) {
+                        stats.started()
+                        stats.finished(succeeded: true)
+                    }
+                    return refused
+                }
+            )
+        )
+    }
+    app.addService(StreamTrimmer(redis: redis, streams: [StreamNames.results], logger: logger))
+    app.addService(RetentionService(pool: postgres, days: configuration.retentionDays, interval: .seconds(3600), logger: logger))
     app.onShutdown {
         redis.close()
         postgres.close()
     }
     return app
+}
+
+/// Applies the schema's migrations, retrying while Postgres is not reachable yet (it may start after us).
+func migrate(_ postgres: PostgresPool, logger: Logger) async throws {
+    var delay: Duration = .milliseconds(250)
+    while true {
+        do {
+            let applied = try await MigrationRunner(pool: postgres).run(Schema.migrations)
+            if !applied.isEmpty { logger.info("migrated", metadata: ["migrations.applied": "\(applied.map(\.version))"]) }
+            return
+        } catch let error as PostgresError where error.isConnectionError {
+            logger.warning("waiting for postgres", metadata: ["error": "\(error)"])
+            try await Task.sleep(for: delay)
+            delay = min(delay * 2, .seconds(5))
+        }
+    }
 }

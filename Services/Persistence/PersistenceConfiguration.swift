@@ -5,11 +5,29 @@ struct PersistenceConfiguration: Sendable {
     var service = ServiceConfiguration(defaultPort: 7103)
     /// Postgres connections in the pool (`PSYNC_POSTGRES_POOL_SIZE`).
     var postgresPoolSize = 8
+    /// Results written per transaction, at most (`PSYNC_RESULT_BATCH_SIZE`).
+    var resultBatchSize = 200
+    /// How long a batch may wait to fill after its first result (`PSYNC_RESULT_BATCH_WINDOW`).
+    var resultBatchWindow: Duration = .milliseconds(5)
+    /// Results consumers in this process, each writing its own batches (`PSYNC_RESULT_CONSUMERS`).
+    var resultConsumers = 2
+    /// Results left pending this long by a consumer that died are taken over (`PSYNC_CLAIM_IDLE`).
+    var claimIdle: Duration = .seconds(30)
+    /// A result delivered more often than this is dead-lettered (`PSYNC_MAX_DELIVERIES`).
+    var maxDeliveries = 5
+    /// Finished runs with their jobs, and snapshots no longer current, are deleted after this many days (`PSYNC_RETENTION_DAYS`).
+    var retentionDays = 90
 
     init() {}
 
     init(environment: EnvironmentReader) throws {
         service = try ServiceConfiguration(defaultPort: 7103, environment: environment)
         postgresPoolSize = try environment.int("PSYNC_POSTGRES_POOL_SIZE", in: 1...200) ?? postgresPoolSize
+        resultBatchSize = try environment.int("PSYNC_RESULT_BATCH_SIZE", in: 1...5000) ?? resultBatchSize
+        resultBatchWindow = try environment.duration("PSYNC_RESULT_BATCH_WINDOW") ?? resultBatchWindow
+        resultConsumers = try environment.int("PSYNC_RESULT_CONSUMERS", in: 1...32) ?? resultConsumers
+        claimIdle = try environment.duration("PSYNC_CLAIM_IDLE") ?? claimIdle
+        maxDeliveries = try environment.int("PSYNC_MAX_DELIVERIES", in: 1...100) ?? maxDeliveries
+        retentionDays = try environment.int("PSYNC_RETENTION_DAYS", in: 1...36500) ?? retentionDays
     }
 }

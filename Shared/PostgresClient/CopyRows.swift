@@ -1,3 +1,6 @@
+import ExactDecimal
+public import FoundationEssentials
+
 /// Rows for `COPY … FROM STDIN` in Postgres' text format, built in memory and sent in one call.
 ///
 /// ```swift
@@ -22,20 +25,83 @@ public struct CopyRows: Sendable {
 
     /// Appends the next field of the current row (NULL for `nil`).
     public mutating func append(_ value: some PostgresEncodable) {
-        if !atRowStart { bytes.append(UInt8(ascii: "\t")) }
-        atRowStart = false
-        guard let text = value.postgresText else {
+        appendText(value.postgresText)
+    }
+
+    // Concrete overloads for the types bulk loads use most: no generic dispatch, no intermediate values.
+
+    /// Appends a text field (NULL for `nil`).
+    public mutating func append(_ value: String?) {
+        appendText(value)
+    }
+
+    /// Appends an integer field.
+    public mutating func append(_ value: Int) {
+        startField()
+        if value < 0 { bytes.append(UInt8(ascii: "-")) }
+        var magnitude = value.magnitude
+        let start = bytes.count
+        repeat {
+            bytes.append(UInt8(ascii: "0") + UInt8(magnitude % 10))
+            magnitude /= 10
+        } while magnitude > 0
+        bytes[start...].reverse()
+    }
+
+    /// Appends an exact decimal field (NULL for `nil`).
+    public mutating func append(_ value: Decimal?) {
+        appendText(value.map { $0.isNaN ? "NaN" : $0.exactText })
+    }
+
+    /// Appends text already escaped for COPY (a value repeated on many rows, say); NULL for `nil`.
+    public mutating func append(escaped value: [UInt8]?) {
+        startField()
+        guard let value else {
             bytes.append(UInt8(ascii: "\\"))
             bytes.append(UInt8(ascii: "N"))
             return
         }
-        for byte in text.utf8 {
-            switch byte {
-            case UInt8(ascii: "\\"): bytes += [UInt8(ascii: "\\"), UInt8(ascii: "\\")]
-            case UInt8(ascii: "\t"): bytes += [UInt8(ascii: "\\"), UInt8(ascii: "t")]
-            case UInt8(ascii: "\n"): bytes += [UInt8(ascii: "\\"), UInt8(ascii: "n")]
-            case UInt8(ascii: "\r"): bytes += [UInt8(ascii: "\\"), UInt8(ascii: "r")]
-            default: bytes.append(byte)
+        bytes += value
+    }
+
+    /// `text` escaped for COPY, to pass to `append(escaped:)` many times.
+    public static func escape(_ text: String) -> [UInt8] {
+        var rows = CopyRows()
+        rows.appendText(text)
+        return rows.bytes
+    }
+
+    private mutating func startField() {
+        if !atRowStart { bytes.append(UInt8(ascii: "\t")) }
+        atRowStart = false
+    }
+
+    private mutating func appendText(_ text: String?) {
+        startField()
+        guard var text else {
+            bytes.append(UInt8(ascii: "\\"))
+            bytes.append(UInt8(ascii: "N"))
+            return
+        }
+        text.withUTF8 { utf8 in
+            var needsEscape = false
+            for byte in utf8
+            where byte == UInt8(ascii: "\\") || byte == UInt8(ascii: "\t") || byte == UInt8(ascii: "\n") || byte == UInt8(ascii: "\r") {
+                needsEscape = true
+                break
+            }
+            guard needsEscape else {
+                bytes.append(contentsOf: utf8)
+                return
+            }
+            for byte in utf8 {
+                switch byte {
+                case UInt8(ascii: "\\"): bytes += [UInt8(ascii: "\\"), UInt8(ascii: "\\")]
+                case UInt8(ascii: "\t"): bytes += [UInt8(ascii: "\\"), UInt8(ascii: "t")]
+                case UInt8(ascii: "\n"): bytes += [UInt8(ascii: "\\"), UInt8(ascii: "n")]
+                case UInt8(ascii: "\r"): bytes += [UInt8(ascii: "\\"), UInt8(ascii: "r")]
+                default: bytes.append(byte)
+                }
             }
         }
     }

@@ -1,3 +1,4 @@
+import ExactDecimal
 public import FoundationEssentials
 
 /// A Swift value that can be a query parameter or a COPY field, sent in Postgres' text format.
@@ -80,13 +81,13 @@ extension Bool: PostgresEncodable, PostgresTextDecodable {
 
 extension Decimal: PostgresEncodable, PostgresTextDecodable {
     /// NUMERIC's exact text: never goes through `Double`.
-    public var postgresText: String? { isNaN ? "NaN" : description }
+    public var postgresText: String? { isNaN ? "NaN" : exactText }
     public init?(nonNullPostgresText text: String) {
         if text == "NaN" {
             self = .nan
             return
         }
-        guard let value = Decimal(string: text) else { return nil }
+        guard let value = Decimal(exactText: text) else { return nil }
         self = value
     }
 }

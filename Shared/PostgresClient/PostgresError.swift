@@ -26,6 +26,11 @@ public struct PostgresError: Error, CustomStringConvertible, CustomDebugStringCo
         self.detail = detail
     }
 
+    /// A value that could not be turned into the Swift type asked for.
+    public static func decodingFailure(_ message: String) -> PostgresError {
+        PostgresError(.decoding, message)
+    }
+
     /// True when the connection failed; the next call reconnects.
     public var isConnectionError: Bool { code == .connection }
     /// SQLSTATE 23505: a unique constraint refused the row.
@@ -34,6 +39,8 @@ public struct PostgresError: Error, CustomStringConvertible, CustomDebugStringCo
     public var isForeignKeyViolation: Bool { sqlState == "23503" }
     /// SQLSTATE 23514: a check constraint refused the row.
     public var isCheckViolation: Bool { sqlState == "23514" }
+    /// SQLSTATE class 22 or 23: the data itself is wrong (a bad value, a broken constraint), so retrying cannot help.
+    public var isDataError: Bool { sqlState?.hasPrefix("22") == true || sqlState?.hasPrefix("23") == true }
 
     public var description: String {
         switch code {

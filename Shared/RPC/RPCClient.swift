@@ -1,5 +1,6 @@
 public import Contracts
 public import CurlClient
+import ExactDecimal
 
 /// The one typed client for every RPC: it calls `Endpoint` values, so it cannot drift from the server.
 ///
@@ -19,6 +20,7 @@ public struct RPCClient<Transport: RPCTransport>: Sendable {
     }
 
     /// Calls `endpoint` with `request`; throws `RPCError` with the server's message on failure.
+    @discardableResult
     public func call<Request, Response>(_ endpoint: Endpoint<Request, Response>, _ request: Request) async throws -> Response {
         let outgoing = try makeRequest(endpoint, request)
         let response: RPCResponse
@@ -35,6 +37,7 @@ public struct RPCClient<Transport: RPCTransport>: Sendable {
     }
 
     /// Calls an endpoint that takes no request fields.
+    @discardableResult
     public func call<Response>(_ endpoint: Endpoint<Empty, Response>) async throws -> Response {
         try await call(endpoint, Empty())
     }

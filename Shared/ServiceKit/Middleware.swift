@@ -42,6 +42,9 @@ public struct AuthMiddleware: RouterMiddleware {
             }
             context.presentedUnknownToken = context.principal == nil
         }
+        if let actor = request.headers[HTTPField.Name.actor], RequestID.isValid(actor.replacingAll("@", with: "-").replacingAll(".", with: "-")) {
+            context.actor = actor
+        }
         return try await next(request, context)
     }
 }
@@ -126,9 +129,14 @@ public struct ErrorMiddleware: RouterMiddleware {
 
 extension HTTPField.Name {
     static let requestID = HTTPField.Name("x-request-id")!
+    static let actor = HTTPField.Name("x-psync-actor")!
 }
 
 extension String {
+    func replacingAll(_ target: Character, with replacement: Character) -> String {
+        String(map { $0 == target ? replacement : $0 })
+    }
+
     func trimmingSpaces() -> String {
         var text = Substring(self)
         while text.first == " " { text = text.dropFirst() }

@@ -12,6 +12,11 @@ public struct ServiceRequestContext: RequestContext {
     public var presentedUnknownToken = false
     /// The request id (from `x-request-id` or made here).
     public var requestID = ""
+    /// Who the caller says they are (`x-psync-actor`, e.g. `alice@laptop` from the CLI), for the audit log.
+    public var actor: String?
+
+    /// The name recorded in the audit log: the stated actor, else the token's scope.
+    public var auditActor: String { actor ?? principal.map { "\($0.rawValue) token" } ?? "anonymous" }
 
     public init(source: Source) {
         coreContext = .init(source: source)

@@ -1,4 +1,5 @@
 import Contracts
+import ExactDecimal
 import Foundation
 import Testing
 
@@ -108,5 +109,62 @@ struct ContractsTests {
         #expect(id.count == 16 && RequestID.isValid(id))
         #expect(!RequestID.isValid("") && !RequestID.isValid("has space") && !RequestID.isValid(String(repeating: "a", count: 65)))
         #expect(!RequestID.isValid("line\nbreak"))
+    }
+}
+
+@Suite("Snapshot tables and exact decimals")
+struct HoldingsTableTests {
+    @Test("holdings survive the table form exactly, whatever their text holds")
+    func roundTrip() throws {
+        let holdings = [
+            Holding(
+                symbol: "TAB\tNEW\nLINE\\SLASH", exchange: nil, isin: "\\N", assetType: .mutualFund, quantity: Decimal(string: "382.488")!,
+                averagePrice: Decimal(string: "0.000001")!, lastPrice: nil, currency: "INR", meta: RawJSON(text: #"{"a":"x\ty","n":1.50}"#)
+            ),
+            Holding(
+                symbol: "SBIN", exchange: "BSE", isin: "INE062A01020", assetType: .stock, quantity: 16, averagePrice: Decimal(string: "801.78125")!,
+                lastPrice: Decimal(string: "762.45")!, currency: "INR"
+            ),
+        ]
+        let snapshot = HoldingsSnapshot(sourceSnapshotID: "s-1", asOf: ISO8601.parse("2026-11-24T10:00:00Z")!, holdings: holdings)
+        let decoded = try JSONCoding.decode(HoldingsSnapshot.self, from: JSONCoding.encode(snapshot))
+        #expect(decoded == snapshot)
+        #expect(decoded.holdings[0].costValue == Decimal(string: "0.000382488")!)
+        #expect(try HoldingsTable.decode("") == [])
+    }
+
+    @Test("a malformed table names the line and field")
+    func errors() {
+        func message(_ table: String) -> String? {
+            do {
+                _ = try HoldingsTable.decode(table)
+                return nil
+            } catch {
+                return "\(error)"
+            }
+        }
+        #expect(message("A\tNSE\t\\N\tstock\t1\t2\t\\N\tINR\t2\t\\N\t\\N") == "line 1 is not terminated by a newline")
+        #expect(message("A\tNSE\n") == "line 1 has 2 fields, expected 11")
+        #expect(
+            message("A\tNSE\t\\N\tstock\tabc\t2\t\\N\tINR\t2\t\\N\t\\N\n") == "line 1: quantity must be a decimal number such as 1234.50, got 'abc'")
+        #expect(message("A\tNSE\t\\N\tgold\t1\t2\t\\N\tINR\t2\t\\N\t\\N\n")?.hasPrefix("line 1: assetType 'gold' is not one of") == true)
+    }
+
+    @Test(
+        "exact decimal text matches Foundation, digit for digit",
+        arguments: [
+            "0", "-0.0001", "1234.56", "-1234.5600", "0.1", "100", "12345678901234567890.5", "99999999999999999999999999999999999999", "+7", ".5",
+        ])
+    func exactDecimals(_ text: String) throws {
+        let fast = try #require(Decimal(exactText: text))
+        let foundation = try #require(Decimal(string: text))
+        #expect(fast == foundation)
+        #expect(fast.exactText == foundation.description)
+    }
+
+    @Test(
+        "text that is not a plain decimal is refused", arguments: ["", "-", "1e5", "1.2.3", "12a", "NaN", "1 000", String(repeating: "9", count: 39)])
+    func notDecimals(_ text: String) {
+        #expect(Decimal(exactText: text) == nil)
     }
 }

@@ -1,3 +1,4 @@
+import ExactDecimal
 import FoundationEssentials
 
 /// Decodes a flat `Decodable` from query and path parameters, converting text to each field's type.

@@ -1,3 +1,4 @@
+import ExactDecimal
 import FoundationEssentials
 
 /// Encodes a flat `Encodable` (scalars, optionals, arrays of scalars) into query parameters.

@@ -1,3 +1,4 @@
+import ExactDecimal
 public import FoundationEssentials
 
 /// A `Decimal` (or optional one) that travels in JSON as an exact string: `"1234.50"`, never a float.
@@ -77,31 +78,4 @@ extension KeyedDecodingContainer {
     public func decode(_ type: DecimalString<Decimal?>.Type, forKey key: Key) throws -> DecimalString<Decimal?> {
         try decodeIfPresent(type, forKey: key) ?? DecimalString(wrappedValue: nil)
     }
-}
-
-extension Decimal {
-    /// Parses plain decimal text (`-12.5`, `1e3` refused); `nil` for anything else.
-    public init?(exactText text: String) {
-        let bytes = Array(text.utf8)
-        var index = 0
-        if index < bytes.count, bytes[index] == UInt8(ascii: "-") || bytes[index] == UInt8(ascii: "+") { index += 1 }
-        var digits = 0
-        var dots = 0
-        while index < bytes.count {
-            let byte = bytes[index]
-            if byte == UInt8(ascii: ".") {
-                dots += 1
-            } else if (UInt8(ascii: "0")...UInt8(ascii: "9")).contains(byte) {
-                digits += 1
-            } else {
-                return nil
-            }
-            index += 1
-        }
-        guard digits > 0, dots <= 1, digits <= 38, let value = Decimal(string: text) else { return nil }
-        self = value
-    }
-
-    /// Plain decimal text without exponent: `1234.5`.
-    public var exactText: String { description }
 }

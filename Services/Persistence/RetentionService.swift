@@ -1,0 +1,54 @@
+import Logging
+import PostgresClient
+import ServiceLifecycle
+
+/// Deletes history past the retention period, in small batches so it never holds long locks:
+/// finished runs (with their jobs and attempts) and snapshots that are no longer any account's current one.
+struct RetentionService: Service {
+    let pool: PostgresPool
+    let days: Int
+    let interval: Duration
+    let logger: Logger
+
+    func run() async throws {
+        while !Task.isShuttingDownGracefully && !Task.isCancelled {
+            do {
+                let (runs, snapshots) = try await purge()
+                if runs + snapshots > 0 {
+                    logger.info("retention purge", metadata: ["runs.deleted": "\(runs)", "snapshots.deleted": "\(snapshots)"])
+                }
+            } catch {
+                logger.warning("retention purge failed", metadata: ["error": "\(error)"])
+            }
+            try? await cancelWhenGracefulShutdown { try await Task.sleep(for: interval) }
+        }
+    }
+
+    /// One purge pass; returns how many runs and snapshots it deleted.
+    func purge() async throws -> (runs: Int, snapshots: Int) {
+        var runs = 0
+        var snapshots = 0
+        while !Task.isShuttingDownGracefully {
+            let deleted = try await pool.execute(
+                """
+                DELETE FROM runs WHERE id IN (
+                    SELECT id FROM runs WHERE status = 'finished' AND finished_at < now() - make_interval(days => \(days)) LIMIT 500)
+                """
+            )
+            runs += deleted
+            if deleted < 500 { break }
+        }
+        while !Task.isShuttingDownGracefully {
+            let deleted = try await pool.execute(
+                """
+                DELETE FROM holding_snapshots WHERE id IN (
+                    SELECT s.id FROM holding_snapshots s WHERE s.created_at < now() - make_interval(days => \(days))
+                    AND NOT EXISTS (SELECT 1 FROM broker_accounts a WHERE a.current_snapshot_id = s.id) LIMIT 500)
+                """
+            )
+            snapshots += deleted
+            if deleted < 500 { break }
+        }
+        return (runs, snapshots)
+    }
+}

@@ -1,0 +1,120 @@
+import Contracts
+import FoundationEssentials
+import Hummingbird
+import PostgresClient
+import ServiceKit
+
+/// Every persistence endpoint, bound to the store that serves it.
+struct PersistenceRoutes {
+    let users: UserStore
+    let portfolios: PortfolioStore
+    let accounts: AccountStore
+    let holdings: HoldingsStore
+    let transactions: TransactionStore
+    let totals: TotalsStore
+    let runs: RunStore
+    let schedules: ScheduleStore
+    let results: ResultWriter
+    let pool: PostgresPool
+
+    func register(on router: Router<ServiceRequestContext>) {
+        router.add(middleware: DatabaseErrorMiddleware())
+        registerAdmin(on: router)
+        registerQueries(on: router)
+        registerRuns(on: router)
+        registerSchedules(on: router)
+    }
+
+    private func registerAdmin(on router: Router<ServiceRequestContext>) {
+        router.on(PersistenceAPI.createUser) { request, context in try await users.create(request, by: AuditActor(context)) }
+        router.on(PersistenceAPI.listUsers) { request, _ in try await users.list(request) }
+        router.on(PersistenceAPI.getUser) { request, _ in try await users.get(request.id) }
+        router.on(PersistenceAPI.updateUser) { request, context in try await users.update(request, by: AuditActor(context)) }
+
+        router.on(PersistenceAPI.createPortfolio) { request, context in try await portfolios.create(request, by: AuditActor(context)) }
+        router.on(PersistenceAPI.listPortfolios) { request, _ in try await portfolios.list(request) }
+        router.on(PersistenceAPI.getPortfolio) { request, _ in try await portfolios.get(request.id) }
+        router.on(PersistenceAPI.updatePortfolio) { request, context in try await portfolios.update(request, by: AuditActor(context)) }
+
+        router.on(PersistenceAPI.listBrokers) { _, _ in try await accounts.brokers() }
+        router.on(PersistenceAPI.updateBroker) { request, context in try await accounts.updateBroker(request, by: AuditActor(context)) }
+        router.on(PersistenceAPI.createAccount) { request, context in try await accounts.create(request, by: AuditActor(context)) }
+        router.on(PersistenceAPI.listAccounts) { request, _ in try await accounts.list(request) }
+        router.on(PersistenceAPI.getAccount) { request, _ in try await accounts.get(request.id) }
+        router.on(PersistenceAPI.updateAccount) { request, context in try await accounts.update(request, by: AuditActor(context)) }
+        router.on(PersistenceAPI.deleteAccount) { request, context in try await accounts.delete(request.id, by: AuditActor(context)) }
+
+        router.on(PersistenceAPI.storeCredentials) { request, context in try await accounts.storeCredentials(request, by: AuditActor(context)) }
+        router.on(PersistenceAPI.getCredentials) { request, _ in try await accounts.credentials(request.id) }
+        router.on(PersistenceAPI.listCredentials) { request, _ in try await accounts.listCredentials(request) }
+
+        router.on(PersistenceAPI.listAudit) { request, _ in try await AuditLog.list(request, pool: pool) }
+    }
+
+    private func registerQueries(on router: Router<ServiceRequestContext>) {
+        router.on(PersistenceAPI.accountHoldings) { request, _ in try await holdings.account(request.id) }
+        router.on(PersistenceAPI.portfolioHoldings) { request, _ in try await holdings.portfolio(request.id) }
+        router.on(PersistenceAPI.userHoldings) { request, _ in try await holdings.user(request.id) }
+        router.on(PersistenceAPI.accountSnapshots) { request, _ in try await holdings.snapshots(request) }
+        router.on(PersistenceAPI.snapshotHoldings) { request, _ in try await holdings.snapshot(request.id) }
+        router.on(PersistenceAPI.portfolioTotals) { request, _ in try await holdings.totals(request) }
+        router.on(PersistenceAPI.accountTransactions) { request, _ in try await transactions.list(request) }
+        router.on(PersistenceAPI.storeSnapshot) { request, _ in try await storeSnapshot(request) }
+        router.on(PersistenceAPI.storeTransactions) { request, _ in try await storeTransactions(request) }
+    }
+
+    private func registerRuns(on router: Router<ServiceRequestContext>) {
+        router.on(PersistenceAPI.createRun) { request, context in try await runs.create(request, by: AuditActor(context)) }
+        router.on(PersistenceAPI.runJobs) { request, _ in try await runs.jobs(request) }
+        router.on(PersistenceAPI.markRunDispatched) { request, _ in try await runs.markDispatched(request.id) }
+        router.on(PersistenceAPI.completeRun) { request, _ in try await runs.complete(request.id) }
+        router.on(PersistenceAPI.listRuns) { request, _ in try await runs.list(request) }
+        router.on(PersistenceAPI.getRun) { request, _ in try await runs.detail(request.id) }
+        router.on(PersistenceAPI.listJobs) { request, _ in try await runs.listJobs(request) }
+        router.on(PersistenceAPI.getJob) { request, _ in try await runs.job(request.id) }
+        router.on(PersistenceAPI.updateJobStates) { request, context in try await results.endJobs(request, by: AuditActor(context)) }
+        router.on(PersistenceAPI.recomputeTotals) { request, _ in try await totals.recompute(request) }
+        router.on(PersistenceAPI.syncTargets) { request, _ in try await runs.syncTargets(request) }
+    }
+
+    private func registerSchedules(on router: Router<ServiceRequestContext>) {
+        router.on(PersistenceAPI.createSchedule) { request, context in try await schedules.create(request, by: AuditActor(context)) }
+        router.on(PersistenceAPI.updateSchedule) { request, context in try await schedules.update(request, by: AuditActor(context)) }
+        router.on(PersistenceAPI.deleteSchedule) { request, context in try await schedules.delete(request.id, by: AuditActor(context)) }
+        router.on(PersistenceAPI.listSchedules) { request, _ in try await schedules.list(request) }
+        router.on(PersistenceAPI.getSchedule) { request, _ in try await schedules.get(request.id) }
+        router.on(PersistenceAPI.scheduleChangeMark) { _, _ in try await schedules.changeMark() }
+        router.on(PersistenceAPI.recordFire) { request, _ in try await schedules.recordFire(request) }
+        router.on(PersistenceAPI.advanceSchedule) { request, _ in try await schedules.advance(request) }
+    }
+
+    /// The synchronous path: a snapshot fetched in the request, stored whole like one from the stream.
+    private func storeSnapshot(_ request: StoreSnapshot) async throws -> SnapshotSummary {
+        if let problem = ResultCheck.problem(in: request.snapshot) { throw APIError.unprocessable(problem, field: "snapshot") }
+        return try await pool.withTransaction { connection in
+            guard try connection.query("SELECT 1 FROM broker_accounts WHERE id = \(request.id)").first != nil else {
+                throw APIError.notFound("account \(request.id) does not exist")
+            }
+            _ = try SnapshotInsert.store([.init(accountID: request.id, runID: nil, jobID: nil, snapshot: request.snapshot)], on: connection)
+            return try connection.query(
+                "SELECT \(Columns.snapshot) FROM holding_snapshots s WHERE s.account_id = \(request.id) AND s.source_snapshot_id = \(request.snapshot.sourceSnapshotID)"
+            ).first!.snapshotSummary()
+        }
+    }
+
+    private func storeTransactions(_ request: StoreTransactions) async throws -> StoredCount {
+        let probe = JobResult(
+            jobID: 0, runID: nil, accountID: request.id, portfolioID: 0, brokerCode: "", action: .transactions, attempt: 1, worker: "",
+            startedAt: Date(), finishedAt: Date(), outcome: .succeeded, transactions: request.batch
+        )
+        if let problem = ResultCheck.problem(in: probe) { throw APIError.unprocessable(problem, field: "batch") }
+        return try await pool.withTransaction { connection in
+            guard try connection.query("SELECT 1 FROM broker_accounts WHERE id = \(request.id)").first != nil else {
+                throw APIError.notFound("account \(request.id) does not exist")
+            }
+            let stored = try TransactionStore.upsert([(request.id, request.batch)], on: connection)
+            try connection.execute("UPDATE broker_accounts SET last_synced_at = now(), last_error = NULL WHERE id = \(request.id)")
+            return StoredCount(stored: stored)
+        }
+    }
+}

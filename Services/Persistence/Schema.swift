@@ -1,0 +1,16 @@
+import PostgresClient
+
+/// The schema's migrations, compiled into the binary from `Migrations/*.sql`.
+enum Schema {
+    /// Every migration, in order. A new file in Migrations/ needs a line here (a test checks they match).
+    static let migrations: [Migration] = [
+        migration("0001_core.sql", PackageResources._001_core_sql),
+        migration("0002_snapshots.sql", PackageResources._002_snapshots_sql),
+        migration("0003_runs.sql", PackageResources._003_runs_sql),
+    ]
+
+    private static func migration(_ fileName: String, _ bytes: [UInt8]) -> Migration {
+        // The file names are fixed above, so parsing them cannot fail.
+        try! Migration(fileName: fileName, sql: String(decoding: bytes, as: UTF8.self))
+    }
+}

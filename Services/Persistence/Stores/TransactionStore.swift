@@ -1,0 +1,97 @@
+import Contracts
+import FoundationEssentials
+import PostgresClient
+
+/// Broker transactions: upserted by (account, broker's id), listed newest first.
+struct TransactionStore: Sendable {
+    let pool: PostgresPool
+
+    func list(_ request: ListTransactions) async throws -> Page<StoredTransaction> {
+        let paging = try Paging(request)
+        let since: SQL = request.since.map { "AND t.occurred_at >= \($0)" } ?? ""
+        let rows = try await pool.query(
+            """
+            SELECT t.id, t.account_id, t.external_id, t.kind, t.symbol, t.exchange, t.isin, t.quantity, t.price, t.amount, t.currency,
+                t.occurred_at, t.meta::text AS meta
+            FROM transactions t WHERE t.account_id = \(request.id) \(since) \(paging.filter("t.id")) ORDER BY t.id DESC LIMIT \(paging.fetch)
+            """
+        )
+        if rows.isEmpty, paging.before == nil, try await pool.query("SELECT 1 FROM broker_accounts WHERE id = \(request.id)").isEmpty {
+            throw APIError.notFound("account \(request.id) does not exist")
+        }
+        let items = try rows.map { row in
+            StoredTransaction(
+                id: try row.decode(named: "id"),
+                accountID: try row.decode(named: "account_id"),
+                transaction: BrokerTransaction(
+                    externalID: try row.decode(named: "external_id"),
+                    kind: try row.enumeration(TransactionKind.self, named: "kind"),
+                    symbol: try row.decode(named: "symbol"),
+                    exchange: try row.decode(named: "exchange"),
+                    isin: try row.decode(named: "isin"),
+                    quantity: try row.decode(named: "quantity"),
+                    price: try row.decode(named: "price"),
+                    amount: try row.decode(named: "amount"),
+                    currency: try row.decode(named: "currency"),
+                    occurredAt: try row.decode(named: "occurred_at"),
+                    meta: try row.rawJSON(named: "meta")
+                )
+            )
+        }
+        return paging.page(items, id: \.id)
+    }
+
+    /// Upserts `batches` (account id → transactions) through a staging table; returns how many rows were written.
+    static func upsert(_ batches: [(accountID: Int, batch: TransactionsBatch)], on connection: isolated PostgresConnection) throws -> Int {
+        var rows = CopyRows()
+        for (accountID, batch) in batches {
+            for transaction in batch.transactions {
+                rows.append(accountID)
+                rows.append(transaction.externalID)
+                rows.append(transaction.kind.rawValue)
+                rows.append(transaction.symbol)
+                rows.append(transaction.exchange)
+                rows.append(transaction.isin)
+                rows.append(transaction.quantity)
+                rows.append(transaction.price)
+                rows.append(transaction.amount)
+                rows.append(transaction.currency)
+                rows.append(transaction.occurredAt)
+                rows.append(transaction.meta?.text)
+                rows.endRow()
+            }
+        }
+        for (accountID, batch) in batches {
+            if let cursor = batch.cursor {
+                try connection.execute("UPDATE broker_accounts SET transactions_cursor = \(cursor) WHERE id = \(accountID)")
+            }
+        }
+        guard rows.count > 0 else { return 0 }
+        try connection.runScript(
+            """
+            CREATE TEMP TABLE IF NOT EXISTS transactions_staging (
+                account_id bigint, external_id text, kind text, symbol text, exchange text, isin text, quantity numeric, price numeric,
+                amount numeric, currency text, occurred_at timestamptz, meta jsonb, seq bigserial
+            ) ON COMMIT DELETE ROWS
+            """
+        )
+        try connection.copy(
+            into: "transactions_staging",
+            columns: [
+                "account_id", "external_id", "kind", "symbol", "exchange", "isin", "quantity", "price", "amount", "currency", "occurred_at", "meta",
+            ],
+            rows: rows
+        )
+        return try connection.execute(
+            """
+            INSERT INTO transactions (account_id, external_id, kind, symbol, exchange, isin, quantity, price, amount, currency, occurred_at, meta)
+            SELECT DISTINCT ON (account_id, external_id) account_id, external_id, kind, symbol, exchange, isin, quantity, price, amount, currency,
+                occurred_at, meta
+            FROM transactions_staging ORDER BY account_id, external_id, seq DESC
+            ON CONFLICT (account_id, external_id) DO UPDATE SET kind = excluded.kind, symbol = excluded.symbol, exchange = excluded.exchange,
+                isin = excluded.isin, quantity = excluded.quantity, price = excluded.price, amount = excluded.amount,
+                currency = excluded.currency, occurred_at = excluded.occurred_at, meta = excluded.meta, updated_at = now()
+            """
+        )
+    }
+}

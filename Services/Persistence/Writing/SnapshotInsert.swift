@@ -1,0 +1,131 @@
+import Contracts
+import FoundationEssentials
+import PostgresClient
+
+/// Stores whole snapshots: one `holding_snapshots` row each, its rows by COPY, and the account's
+/// current-snapshot pointer moved to the newest. A snapshot seen before (same job, or same source
+/// id for the account) is skipped, so a redelivered result changes nothing.
+enum SnapshotInsert {
+    struct Input {
+        var accountID: Int
+        var runID: Int?
+        var jobID: Int?
+        var snapshot: HoldingsSnapshot
+    }
+
+    /// Stores the inputs not stored before; returns the new snapshot ids by input index.
+    static func store(_ inputs: [Input], on connection: isolated PostgresConnection) throws -> [Int: Int] {
+        guard !inputs.isEmpty else { return [:] }
+        let rows = try connection.query(
+            """
+            INSERT INTO holding_snapshots (account_id, run_id, job_id, source_snapshot_id, as_of, row_count)
+            SELECT account_id, run_id, job_id, source_snapshot_id, as_of, row_count
+            FROM unnest(\(inputs.map(\.accountID))::bigint[], \(inputs.map(\.runID))::bigint[], \(inputs.map(\.jobID))::bigint[],
+                \(inputs.map(\.snapshot.sourceSnapshotID))::text[], \(inputs.map(\.snapshot.asOf))::timestamptz[],
+                \(inputs.map(\.snapshot.holdings.count))::int[], \(Array(inputs.indices))::int[])
+                AS u(account_id, run_id, job_id, source_snapshot_id, as_of, row_count, position)
+            ORDER BY position
+            ON CONFLICT DO NOTHING
+            RETURNING id, account_id, source_snapshot_id
+            """
+        )
+        var indexByKey: [String: Int] = [:]
+        for (index, input) in inputs.enumerated() { indexByKey["\(input.accountID)|\(input.snapshot.sourceSnapshotID)"] = index }
+        var stored: [Int: Int] = [:]
+        for row in rows {
+            let key = "\(try row.decode(Int.self, named: "account_id"))|\(try row.decode(String.self, named: "source_snapshot_id"))"
+            if let index = indexByKey[key] { stored[index] = try row.decode(Int.self, named: "id") }
+        }
+        guard !stored.isEmpty else { return [:] }
+        var copy = CopyRows(capacity: stored.count * 20 * 160)
+        for (index, snapshotID) in stored {
+            let input = inputs[index]
+            let source = CopyRows.escape(input.snapshot.sourceSnapshotID)
+            let asOf = CopyRows.escape(PostgresTimestamp.format(input.snapshot.asOf))
+            for (line, holding) in input.snapshot.holdings.enumerated() {
+                copy.append(snapshotID)
+                copy.append(line)
+                copy.append(input.accountID)
+                copy.append(holding.symbol)
+                copy.append(holding.exchange)
+                copy.append(holding.isin)
+                copy.append(holding.assetType.rawValue)
+                copy.append(holding.quantity)
+                copy.append(holding.averagePrice)
+                copy.append(holding.lastPrice)
+                copy.append(holding.currency)
+                copy.append(holding.costValue)
+                copy.append(holding.marketValue)
+                copy.append(holding.meta?.text)
+                copy.append(escaped: source)
+                copy.append(escaped: asOf)
+                copy.endRow()
+            }
+        }
+        if copy.count > 0 {
+            try connection.copy(into: "holdings", columns: holdingColumns, rows: copy)
+        }
+        // Per account, the newest snapshot of this batch becomes current unless a newer one already is.
+        try connection.execute(
+            """
+            UPDATE broker_accounts a SET current_snapshot_id = s.id, current_as_of = s.as_of, last_synced_at = now(), last_error = NULL,
+                status = CASE WHEN a.status = 'reauth_required' THEN 'active' ELSE a.status END, updated_at = now()
+            FROM (SELECT DISTINCT ON (account_id) id, account_id, as_of FROM holding_snapshots WHERE id = ANY(\(Array(stored.values)))
+                  ORDER BY account_id, as_of DESC, id DESC) s
+            WHERE a.id = s.account_id AND (a.current_as_of IS NULL OR s.as_of >= a.current_as_of)
+            """
+        )
+        return stored
+    }
+
+    static let holdingColumns = [
+        "snapshot_id", "line", "account_id", "symbol", "exchange", "isin", "asset_type", "quantity", "avg_price", "last_price", "currency",
+        "cost_value", "market_value", "meta", "source_snapshot_id", "as_of",
+    ]
+}
+
+/// Checks a result's payload before it goes near the database; the reason names what is wrong.
+enum ResultCheck {
+    static func problem(in result: JobResult) -> String? {
+        if result.attempt < 1 { return "attempt must be at least 1, got \(result.attempt)" }
+        if result.outcome == .succeeded {
+            switch result.action {
+            case .holdings, .positions:
+                guard let snapshot = result.snapshot else { return "a succeeded \(result.action.rawValue) result has no snapshot" }
+                return problem(in: snapshot)
+            case .transactions:
+                guard let batch = result.transactions else { return "a succeeded transactions result has no transactions" }
+                for (index, transaction) in batch.transactions.enumerated() {
+                    if transaction.externalID.isEmpty || transaction.externalID.count > 200 { return "transaction \(index) has no valid externalID" }
+                    if !isCurrency(transaction.currency) {
+                        return "transaction \(index) has currency '\(transaction.currency.prefix(10))', not an ISO 4217 code"
+                    }
+                    if [transaction.quantity, transaction.price, transaction.amount].contains(where: { $0?.isNaN == true }) {
+                        return "transaction \(index) has a quantity, price or amount that is not a number"
+                    }
+                }
+            }
+        } else if result.error == nil {
+            return "a \(result.outcome.rawValue) result has no error"
+        }
+        return nil
+    }
+
+    static func problem(in snapshot: HoldingsSnapshot) -> String? {
+        if snapshot.sourceSnapshotID.isEmpty || snapshot.sourceSnapshotID.count > 200 { return "the snapshot has no valid sourceSnapshotID" }
+        if snapshot.holdings.count > 100_000 { return "the snapshot has \(snapshot.holdings.count) holdings, over the 100,000 limit" }
+        for (index, holding) in snapshot.holdings.enumerated() {
+            if holding.symbol.isEmpty || holding.symbol.count > 100 { return "holding \(index) has no valid symbol" }
+            if !isCurrency(holding.currency) {
+                return "holding \(index) (\(holding.symbol)) has currency '\(holding.currency.prefix(10))', not an ISO 4217 code"
+            }
+            let numbers = [holding.quantity, holding.averagePrice, holding.costValue, holding.lastPrice ?? 0, holding.marketValue ?? 0]
+            if numbers.contains(where: \.isNaN) { return "holding \(index) (\(holding.symbol)) has a value that is not a number" }
+        }
+        return nil
+    }
+
+    static func isCurrency(_ code: String) -> Bool {
+        code.utf8.count == 3 && code.utf8.allSatisfy { (UInt8(ascii: "A")...UInt8(ascii: "Z")).contains($0) }
+    }
+}

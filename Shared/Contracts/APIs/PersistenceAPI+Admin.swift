@@ -1,0 +1,248 @@
+import FoundationEssentials
+
+/// The RPCs of psync-persistence, the only process with a Postgres connection.
+public enum PersistenceAPI {}
+
+/// Addresses one thing by id (in the path).
+public struct ByID: Codable, Sendable, Equatable {
+    public var id: Int
+    public init(id: Int) { self.id = id }
+}
+
+/// Paging fields every listing accepts.
+public protocol PagedRequest: Codable, Sendable {
+    /// From a previous page's `nextCursor`.
+    var cursor: String? { get }
+    /// Items per page (default 50, at most 500).
+    var limit: Int? { get }
+}
+
+// MARK: Users
+
+public struct CreateUser: Codable, Sendable, Equatable {
+    public var email: String
+    public var name: String
+    public init(email: String, name: String) {
+        self.email = email
+        self.name = name
+    }
+}
+
+public struct UpdateUser: Codable, Sendable, Equatable {
+    public var id: Int
+    public var email: String?
+    public var name: String?
+    public var active: Bool?
+    public init(id: Int, email: String? = nil, name: String? = nil, active: Bool? = nil) {
+        self.id = id
+        self.email = email
+        self.name = name
+        self.active = active
+    }
+}
+
+public struct ListUsers: PagedRequest, Equatable {
+    public var active: Bool?
+    public var cursor: String?
+    public var limit: Int?
+    public init(active: Bool? = nil, cursor: String? = nil, limit: Int? = nil) {
+        self.active = active
+        self.cursor = cursor
+        self.limit = limit
+    }
+}
+
+// MARK: Portfolios
+
+public struct CreatePortfolio: Codable, Sendable, Equatable {
+    public var userID: Int
+    public var name: String
+    public var baseCurrency: String
+    public init(userID: Int, name: String, baseCurrency: String) {
+        self.userID = userID
+        self.name = name
+        self.baseCurrency = baseCurrency
+    }
+}
+
+public struct UpdatePortfolio: Codable, Sendable, Equatable {
+    public var id: Int
+    public var name: String?
+    public var baseCurrency: String?
+    public var active: Bool?
+    public init(id: Int, name: String? = nil, baseCurrency: String? = nil, active: Bool? = nil) {
+        self.id = id
+        self.name = name
+        self.baseCurrency = baseCurrency
+        self.active = active
+    }
+}
+
+public struct ListPortfolios: PagedRequest, Equatable {
+    public var userID: Int?
+    public var active: Bool?
+    public var cursor: String?
+    public var limit: Int?
+    public init(userID: Int? = nil, active: Bool? = nil, cursor: String? = nil, limit: Int? = nil) {
+        self.userID = userID
+        self.active = active
+        self.cursor = cursor
+        self.limit = limit
+    }
+}
+
+// MARK: Brokers and accounts
+
+public struct UpdateBroker: Codable, Sendable, Equatable {
+    public var code: String
+    public var enabled: Bool
+    public init(code: String, enabled: Bool) {
+        self.code = code
+        self.enabled = enabled
+    }
+}
+
+public struct CreateAccount: Codable, Sendable, Equatable {
+    public var portfolioID: Int
+    public var brokerCode: String
+    public var label: String
+    public var externalUserID: String?
+    public var apiKeyID: String?
+    public init(portfolioID: Int, brokerCode: String, label: String, externalUserID: String? = nil, apiKeyID: String? = nil) {
+        self.portfolioID = portfolioID
+        self.brokerCode = brokerCode
+        self.label = label
+        self.externalUserID = externalUserID
+        self.apiKeyID = apiKeyID
+    }
+}
+
+public struct UpdateAccount: Codable, Sendable, Equatable {
+    public var id: Int
+    public var label: String?
+    public var externalUserID: String?
+    public var apiKeyID: String?
+    /// `active` or `disabled`; `reauth_required` is set by failed syncs, and cleared by re-enabling.
+    public var status: AccountStatus?
+    public init(id: Int, label: String? = nil, externalUserID: String? = nil, apiKeyID: String? = nil, status: AccountStatus? = nil) {
+        self.id = id
+        self.label = label
+        self.externalUserID = externalUserID
+        self.apiKeyID = apiKeyID
+        self.status = status
+    }
+}
+
+public struct ListAccounts: PagedRequest, Equatable {
+    public var portfolioID: Int?
+    public var userID: Int?
+    public var brokerCode: String?
+    public var status: AccountStatus?
+    public var cursor: String?
+    public var limit: Int?
+    public init(
+        portfolioID: Int? = nil,
+        userID: Int? = nil,
+        brokerCode: String? = nil,
+        status: AccountStatus? = nil,
+        cursor: String? = nil,
+        limit: Int? = nil
+    ) {
+        self.portfolioID = portfolioID
+        self.userID = userID
+        self.brokerCode = brokerCode
+        self.status = status
+        self.cursor = cursor
+        self.limit = limit
+    }
+}
+
+/// What a delete removed.
+public struct Deleted: Codable, Sendable, Equatable {
+    public var id: Int
+    public init(id: Int) { self.id = id }
+}
+
+// MARK: Credentials (sealed by the gateway; persistence never sees plaintext)
+
+public struct StoreCredentials: Codable, Sendable, Equatable {
+    public var id: Int
+    public var keyID: String
+    /// The sealed box, base64.
+    public var sealedBox: String
+    public init(id: Int, keyID: String, sealedBox: String) {
+        self.id = id
+        self.keyID = keyID
+        self.sealedBox = sealedBox
+    }
+}
+
+public struct ListCredentials: PagedRequest, Equatable {
+    /// Only boxes sealed under another key id (to re-seal them).
+    public var excludingKeyID: String?
+    public var brokerCode: String?
+    public var cursor: String?
+    public var limit: Int?
+    public init(excludingKeyID: String? = nil, brokerCode: String? = nil, cursor: String? = nil, limit: Int? = nil) {
+        self.excludingKeyID = excludingKeyID
+        self.brokerCode = brokerCode
+        self.cursor = cursor
+        self.limit = limit
+    }
+}
+
+public struct ListAudit: PagedRequest, Equatable {
+    public var entity: String?
+    public var entityID: String?
+    public var cursor: String?
+    public var limit: Int?
+    public init(entity: String? = nil, entityID: String? = nil, cursor: String? = nil, limit: Int? = nil) {
+        self.entity = entity
+        self.entityID = entityID
+        self.cursor = cursor
+        self.limit = limit
+    }
+}
+
+extension PersistenceAPI {
+    public static let createUser = Endpoint<CreateUser, User>(.post, "/v1/users", scopes: .administrators, summary: "Create a user")
+    public static let listUsers = Endpoint<ListUsers, Page<User>>(.get, "/v1/users", scopes: .readers, summary: "List users")
+    public static let getUser = Endpoint<ByID, User>(.get, "/v1/users/{id}", scopes: .readers, summary: "One user")
+    public static let updateUser = Endpoint<UpdateUser, User>(
+        .patch, "/v1/users/{id}", scopes: .administrators, summary: "Change, disable or enable a user")
+
+    public static let createPortfolio = Endpoint<CreatePortfolio, Portfolio>(
+        .post, "/v1/portfolios", scopes: .administrators, summary: "Create a portfolio")
+    public static let listPortfolios = Endpoint<ListPortfolios, Page<Portfolio>>(.get, "/v1/portfolios", scopes: .readers, summary: "List portfolios")
+    public static let getPortfolio = Endpoint<ByID, Portfolio>(.get, "/v1/portfolios/{id}", scopes: .readers, summary: "One portfolio")
+    public static let updatePortfolio = Endpoint<UpdatePortfolio, Portfolio>(
+        .patch, "/v1/portfolios/{id}", scopes: .administrators, summary: "Change, disable or enable a portfolio"
+    )
+
+    public static let listBrokers = Endpoint<Empty, [BrokerType]>(.get, "/v1/brokers", scopes: .readers, summary: "Brokers the system knows")
+    public static let updateBroker = Endpoint<UpdateBroker, BrokerType>(
+        .patch, "/v1/brokers/{code}", scopes: .administrators, summary: "Enable or disable a broker")
+
+    public static let createAccount = Endpoint<CreateAccount, BrokerAccount>(
+        .post, "/v1/accounts", scopes: .administrators, summary: "Add a broker account")
+    public static let listAccounts = Endpoint<ListAccounts, Page<BrokerAccount>>(
+        .get, "/v1/accounts", scopes: .readers, summary: "List broker accounts")
+    public static let getAccount = Endpoint<ByID, BrokerAccount>(.get, "/v1/accounts/{id}", scopes: .readers, summary: "One broker account")
+    public static let updateAccount = Endpoint<UpdateAccount, BrokerAccount>(
+        .patch, "/v1/accounts/{id}", scopes: .administrators, summary: "Change, disable or enable an account"
+    )
+    public static let deleteAccount = Endpoint<ByID, Deleted>(
+        .delete, "/v1/accounts/{id}", scopes: .administrators, summary: "Delete an account and its data")
+
+    public static let storeCredentials = Endpoint<StoreCredentials, SealedCredentials>(
+        .put, "/v1/accounts/{id}/credentials", scopes: .services, summary: "Store an account's sealed credentials"
+    )
+    public static let getCredentials = Endpoint<ByID, SealedCredentials>(
+        .get, "/v1/accounts/{id}/credentials", scopes: .services, summary: "An account's sealed credentials"
+    )
+    public static let listCredentials = Endpoint<ListCredentials, Page<SealedCredentials>>(
+        .get, "/v1/credentials", scopes: .services, summary: "Sealed credentials, for key rotation"
+    )
+
+    public static let listAudit = Endpoint<ListAudit, Page<AuditEntry>>(.get, "/v1/audit", scopes: .administrators, summary: "The audit log")
+}

@@ -1,0 +1,263 @@
+import ExactDecimal
+public import FoundationEssentials
+
+/// What kind of instrument a holding is.
+public enum AssetType: String, Codable, Sendable, CaseIterable {
+    case stock, etf
+    case mutualFund = "mutual_fund"
+    case bond, crypto, cash, option, future, other
+}
+
+/// One position as a broker reports it, normalised: exact decimals, ISO currency, the raw item in `meta`.
+public struct Holding: Codable, Sendable, Equatable {
+    public var symbol: String
+    public var exchange: String?
+    public var isin: String?
+    public var assetType: AssetType
+    @DecimalString public var quantity: Decimal
+    @DecimalString public var averagePrice: Decimal
+    @DecimalString public var lastPrice: Decimal?
+    /// ISO 4217 code.
+    public var currency: String
+    /// quantity × average price.
+    @DecimalString public var costValue: Decimal
+    /// quantity × last price, when the broker gives a price.
+    @DecimalString public var marketValue: Decimal?
+    /// The broker's own item, as the JSON it sent.
+    public var meta: RawJSON?
+
+    public init(
+        symbol: String,
+        exchange: String?,
+        isin: String?,
+        assetType: AssetType,
+        quantity: Decimal,
+        averagePrice: Decimal,
+        lastPrice: Decimal?,
+        currency: String,
+        costValue: Decimal? = nil,
+        marketValue: Decimal? = nil,
+        meta: RawJSON? = nil
+    ) {
+        self.symbol = symbol
+        self.exchange = exchange
+        self.isin = isin
+        self.assetType = assetType
+        self.quantity = quantity
+        self.averagePrice = averagePrice
+        self.lastPrice = lastPrice
+        self.currency = currency
+        self.costValue = costValue ?? quantity * averagePrice
+        self.marketValue = marketValue ?? lastPrice.map { quantity * $0 }
+        self.meta = meta
+    }
+}
+
+/// All of an account's holdings at one moment, as one fetch returned them.
+///
+/// On the wire the holdings travel as one tab-separated table (see `HoldingsTable`) rather than
+/// one JSON object per holding: snapshots are the bulk of the results stream, and a table decodes
+/// an order of magnitude faster than thousands of small objects.
+public struct HoldingsSnapshot: Codable, Sendable, Equatable {
+    /// Unique per fetch; a snapshot delivered twice is stored once.
+    public var sourceSnapshotID: String
+    /// When the broker's data was taken (UTC).
+    public var asOf: Date
+    public var holdings: [Holding]
+
+    public init(sourceSnapshotID: String, asOf: Date, holdings: [Holding]) {
+        self.sourceSnapshotID = sourceSnapshotID
+        self.asOf = asOf
+        self.holdings = holdings
+    }
+
+    private enum CodingKeys: String, CodingKey {
+        case sourceSnapshotID, asOf, holdings
+    }
+
+    public init(from decoder: any Decoder) throws {
+        let container = try decoder.container(keyedBy: CodingKeys.self)
+        sourceSnapshotID = try container.decode(String.self, forKey: .sourceSnapshotID)
+        asOf = try container.decode(Date.self, forKey: .asOf)
+        do {
+            holdings = try HoldingsTable.decode(try container.decode(String.self, forKey: .holdings))
+        } catch let error as HoldingsTable.FormatError {
+            throw DecodingError.dataCorruptedError(forKey: .holdings, in: container, debugDescription: error.message)
+        }
+    }
+
+    public func encode(to encoder: any Encoder) throws {
+        var container = encoder.container(keyedBy: CodingKeys.self)
+        try container.encode(sourceSnapshotID, forKey: .sourceSnapshotID)
+        try container.encode(asOf, forKey: .asOf)
+        try container.encode(HoldingsTable.encode(holdings), forKey: .holdings)
+    }
+}
+
+/// What a transaction did.
+public enum TransactionKind: String, Codable, Sendable, CaseIterable {
+    case buy, sell, dividend, deposit, withdrawal, fee, interest, split, other
+}
+
+/// One transaction as a broker reports it; unique per account by the broker's id.
+public struct BrokerTransaction: Codable, Sendable, Equatable {
+    /// The broker's id for it (Kite trade id, Alpaca activity id …).
+    public var externalID: String
+    public var kind: TransactionKind
+    public var symbol: String?
+    public var exchange: String?
+    public var isin: String?
+    @DecimalString public var quantity: Decimal?
+    @DecimalString public var price: Decimal?
+    @DecimalString public var amount: Decimal?
+    public var currency: String
+    public var occurredAt: Date
+    /// The broker's own item, as the JSON it sent.
+    public var meta: RawJSON?
+
+    public init(
+        externalID: String,
+        kind: TransactionKind,
+        symbol: String?,
+        exchange: String?,
+        isin: String?,
+        quantity: Decimal?,
+        price: Decimal?,
+        amount: Decimal?,
+        currency: String,
+        occurredAt: Date,
+        meta: RawJSON? = nil
+    ) {
+        self.externalID = externalID
+        self.kind = kind
+        self.symbol = symbol
+        self.exchange = exchange
+        self.isin = isin
+        self.quantity = quantity
+        self.price = price
+        self.amount = amount
+        self.currency = currency
+        self.occurredAt = occurredAt
+        self.meta = meta
+    }
+}
+
+/// Transactions fetched since a cursor, and the cursor to continue from next time.
+public struct TransactionsBatch: Codable, Sendable, Equatable {
+    public var transactions: [BrokerTransaction]
+    /// Where the next fetch starts; `nil` keeps the previous cursor.
+    public var cursor: String?
+
+    public init(transactions: [BrokerTransaction], cursor: String?) {
+        self.transactions = transactions
+        self.cursor = cursor
+    }
+}
+
+/// A stored snapshot, without its rows.
+public struct SnapshotSummary: Codable, Sendable, Equatable {
+    public var id: Int
+    public var accountID: Int
+    public var runID: Int?
+    public var jobID: Int?
+    public var sourceSnapshotID: String
+    public var asOf: Date
+    public var rowCount: Int
+    public var current: Bool
+
+    public init(id: Int, accountID: Int, runID: Int?, jobID: Int?, sourceSnapshotID: String, asOf: Date, rowCount: Int, current: Bool) {
+        self.id = id
+        self.accountID = accountID
+        self.runID = runID
+        self.jobID = jobID
+        self.sourceSnapshotID = sourceSnapshotID
+        self.asOf = asOf
+        self.rowCount = rowCount
+        self.current = current
+    }
+}
+
+/// Sums over holdings in one currency.
+public struct CurrencyTotal: Codable, Sendable, Equatable {
+    public var currency: String
+    @DecimalString public var costValue: Decimal
+    @DecimalString public var marketValue: Decimal
+    @DecimalString public var unrealisedPnL: Decimal
+    public var holdingsCount: Int
+
+    public init(currency: String, costValue: Decimal, marketValue: Decimal, unrealisedPnL: Decimal, holdingsCount: Int) {
+        self.currency = currency
+        self.costValue = costValue
+        self.marketValue = marketValue
+        self.unrealisedPnL = unrealisedPnL
+        self.holdingsCount = holdingsCount
+    }
+}
+
+/// A portfolio's totals in one currency at one moment.
+public struct PortfolioTotal: Codable, Sendable, Equatable {
+    public var portfolioID: Int
+    public var asOf: Date
+    public var runID: Int?
+    public var total: CurrencyTotal
+
+    public init(portfolioID: Int, asOf: Date, runID: Int?, total: CurrencyTotal) {
+        self.portfolioID = portfolioID
+        self.asOf = asOf
+        self.runID = runID
+        self.total = total
+    }
+}
+
+/// An account's current holdings: the rows of its latest complete snapshot.
+public struct AccountHoldings: Codable, Sendable, Equatable {
+    public var account: BrokerAccount
+    /// `nil` when the account was never synced.
+    public var snapshot: SnapshotSummary?
+    public var holdings: [Holding]
+    public var totals: [CurrencyTotal]
+
+    public init(account: BrokerAccount, snapshot: SnapshotSummary?, holdings: [Holding], totals: [CurrencyTotal]) {
+        self.account = account
+        self.snapshot = snapshot
+        self.holdings = holdings
+        self.totals = totals
+    }
+}
+
+/// A portfolio's current holdings, per account, with totals per currency.
+public struct PortfolioHoldings: Codable, Sendable, Equatable {
+    public var portfolio: Portfolio
+    public var accounts: [AccountHoldings]
+    public var totals: [CurrencyTotal]
+
+    public init(portfolio: Portfolio, accounts: [AccountHoldings], totals: [CurrencyTotal]) {
+        self.portfolio = portfolio
+        self.accounts = accounts
+        self.totals = totals
+    }
+}
+
+/// A user's current holdings, per portfolio.
+public struct UserHoldings: Codable, Sendable, Equatable {
+    public var user: User
+    public var portfolios: [PortfolioHoldings]
+
+    public init(user: User, portfolios: [PortfolioHoldings]) {
+        self.user = user
+        self.portfolios = portfolios
+    }
+}
+
+/// A stored transaction.
+public struct StoredTransaction: Codable, Sendable, Equatable {
+    public var id: Int
+    public var accountID: Int
+    public var transaction: BrokerTransaction
+
+    public init(id: Int, accountID: Int, transaction: BrokerTransaction) {
+        self.id = id
+        self.accountID = accountID
+        self.transaction = transaction
+    }
+}

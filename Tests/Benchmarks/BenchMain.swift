@@ -1,0 +1,10 @@
+import ArgumentParser
+
+@main
+struct BenchMain: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "psync-bench",
+        abstract: "Benchmarks of portfolio-sync on this machine; figures go to BENCHMARKS.md and Tests/Benchmarks/results.json.",
+        subcommands: [PersistenceBenchmark.self]
+    )
+}
