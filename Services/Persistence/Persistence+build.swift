@@ -69,7 +69,7 @@ func buildPersistence(_ configuration: PersistenceConfiguration, metrics: Metric
         )
     }
     app.addService(StreamTrimmer(redis: redis, streams: [StreamNames.results], logger: logger))
-    app.addService(RetentionService(pool: postgres, days: configuration.retentionDays, interval: .seconds(3600), logger: logger))
+    app.addService(RetentionService(pool: postgres, days: configuration.retentionDays, interval: configuration.retentionInterval, logger: logger))
     app.onShutdown {
         redis.close()
         postgres.close()

@@ -17,6 +17,8 @@ struct PersistenceConfiguration: Sendable {
     var maxDeliveries = 5
     /// Finished runs with their jobs, and snapshots no longer current, are deleted after this many days (`PSYNC_RETENTION_DAYS`).
     var retentionDays = 90
+    /// How often the retention purge runs (`PSYNC_RETENTION_INTERVAL`).
+    var retentionInterval: Duration = .seconds(3600)
 
     init() {}
 
@@ -29,5 +31,6 @@ struct PersistenceConfiguration: Sendable {
         claimIdle = try environment.duration("PSYNC_CLAIM_IDLE") ?? claimIdle
         maxDeliveries = try environment.int("PSYNC_MAX_DELIVERIES", in: 1...100) ?? maxDeliveries
         retentionDays = try environment.int("PSYNC_RETENTION_DAYS", in: 1...36500) ?? retentionDays
+        retentionInterval = try environment.duration("PSYNC_RETENTION_INTERVAL") ?? retentionInterval
     }
 }

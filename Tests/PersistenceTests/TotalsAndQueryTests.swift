@@ -157,6 +157,32 @@ struct TotalsAndQueryTests {
     }
 }
 
+@Suite("Retention")
+struct RetentionTests {
+    @Test("finished runs and old snapshots past the retention period are purged; current snapshots stay")
+    func purge() async throws {
+        let fixture = try await PersistenceFixture.start(["PSYNC_RETENTION_DAYS": "30", "PSYNC_RETENTION_INTERVAL": "200ms"])
+        let (_, _, accounts) = try await fixture.makeAccounts()
+        for _ in 0..<2 {
+            let (run, jobs) = try await fixture.makeRun(.account(accounts[0].id))
+            try await fixture.publish([Sample.success(jobs[0], holdings: Sample.holdings(2))])
+            try await fixture.waitForJob(jobs[0].id, .succeeded)
+            try await fixture.system.call(PersistenceAPI.completeRun, ByID(id: run.id))
+        }
+        try await fixture.database.execute("UPDATE runs SET finished_at = now() - interval '40 days'")
+        try await fixture.database.execute("UPDATE holding_snapshots SET created_at = now() - interval '40 days'")
+        try await eventually("old runs and the old snapshot to be purged") {
+            let runs = try await fixture.count("SELECT count(*)::int FROM runs")
+            let snapshots = try await fixture.count("SELECT count(*)::int FROM holding_snapshots")
+            return runs == 0 && snapshots == 1
+        }
+        #expect(try await fixture.count("SELECT count(*)::int FROM jobs") == 0)
+        let current = try await fixture.admin.call(PersistenceAPI.accountHoldings, ByID(id: accounts[0].id))
+        #expect(current.holdings.count == 2)
+        await fixture.stop()
+    }
+}
+
 @Suite("Schema")
 struct SchemaTests {
     @Test("every file in Migrations/ is compiled into the binary, in order")
