@@ -76,6 +76,7 @@ let package = Package(
         library("CurlClient", ["CCurl", logging]),
         library("Cryptography", ["COpenSSL"]),
         library("Contracts", ["ExactDecimal"]),
+        library("SandboxData"),
         library("Streams", ["Contracts", "RedisClient", "ExactDecimal", logging, metrics, lifecycle]),
         library("RPC", ["Contracts", "CurlClient", "ExactDecimal"]),
         library(
@@ -91,7 +92,7 @@ let package = Package(
         service("Gateway"),
         service("Persistence", ["PostgresClient", "RedisClient", "Streams", hummingbird], resources: [.embedInCode("Migrations")]),
         service("Monitor"),
-        service("BrokerSim"),
+        service("BrokerSim", ["SandboxData", "Cryptography", "ExactDecimal", hummingbird, httpTypes, nioCore]),
         .executableTarget(
             name: "AdminCLI",
             dependencies: ["Contracts", "RPC", "CurlClient", argumentParser],
@@ -121,6 +122,7 @@ let package = Package(
             ]
         ),
         tests("PersistenceTests", ["TestSupport", "RPC", "Contracts", "CurlClient", "RedisClient", "PostgresClient", "Streams"]),
+        tests("BrokerSimTests", ["BrokerSim", "SandboxData", "TestSupport", "CurlClient", "Contracts", "ExactDecimal"]),
         tests("EndToEndTests", ["TestSupport", "RPC", "Contracts", "CurlClient"]),
     ]
 )
