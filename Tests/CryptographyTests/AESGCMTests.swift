@@ -133,3 +133,13 @@ struct AESGCMTests {
         #expect(!"\(key)".contains("ab"))
     }
 }
+
+@Suite("SHA-256")
+struct DigestTests {
+    @Test("known digests, and Kite's login checksum shape")
+    func digests() {
+        #expect(SHA256.hexDigest("") == "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855")
+        #expect(SHA256.hexDigest("abc") == "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad")
+        #expect(SHA256.hexDigest("api_key" + "request_token" + "api_secret").count == 64)
+    }
+}
