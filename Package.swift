@@ -78,6 +78,7 @@ let package = Package(
         library("Contracts", ["ExactDecimal"]),
         library("SandboxData"),
         library("Streams", ["Contracts", "RedisClient", "ExactDecimal", logging, metrics, lifecycle]),
+        library("Brokers", ["Contracts", "CurlClient", "Cryptography", "ExactDecimal"]),
         library("RPC", ["Contracts", "CurlClient", "ExactDecimal"]),
         library(
             "ServiceKit",
@@ -89,7 +90,7 @@ let package = Package(
 
         service("Scheduler"),
         service("Dispatcher"),
-        service("Gateway"),
+        service("Gateway", ["Brokers", "Streams", "RedisClient", "RPC", "CurlClient", "Cryptography", hummingbird, lifecycle, metrics]),
         service("Persistence", ["PostgresClient", "RedisClient", "Streams", hummingbird], resources: [.embedInCode("Migrations")]),
         service("Monitor"),
         service("BrokerSim", ["SandboxData", "Cryptography", "ExactDecimal", hummingbird, httpTypes, nioCore]),
@@ -101,7 +102,9 @@ let package = Package(
         ),
 
         .target(
-            name: "TestSupport", dependencies: ["RedisClient", "PostgresClient", logging], path: "Tests/TestSupport", swiftSettings: swiftSettings),
+            name: "TestSupport", dependencies: ["RedisClient", "PostgresClient", "Contracts", "RPC", "CurlClient", logging],
+            path: "Tests/TestSupport",
+            swiftSettings: swiftSettings),
         .executableTarget(
             name: "Benchmarks",
             dependencies: ["TestSupport", "RPC", "Contracts", "CurlClient", "RedisClient", "PostgresClient", "Streams", argumentParser],
@@ -122,7 +125,9 @@ let package = Package(
             ]
         ),
         tests("PersistenceTests", ["TestSupport", "RPC", "Contracts", "CurlClient", "RedisClient", "PostgresClient", "Streams"]),
-        tests("BrokerSimTests", ["BrokerSim", "SandboxData", "TestSupport", "CurlClient", "Contracts", "ExactDecimal"]),
+        tests("BrokersTests", ["Brokers", "Contracts", "CurlClient", hummingbird, hummingbirdTesting, httpTypes, nioCore]),
+        tests("GatewayTests", ["TestSupport", "RPC", "Contracts", "CurlClient", "RedisClient", "PostgresClient", "Streams", "SandboxData"]),
+        tests("BrokerSimTests", ["BrokerSim", "SandboxData", "TestSupport", "CurlClient", "Contracts", "ExactDecimal", "ServiceKit", nioCore]),
         tests("EndToEndTests", ["TestSupport", "RPC", "Contracts", "CurlClient"]),
     ]
 )

@@ -1,23 +1,124 @@
+import Brokers
+import Cryptography
 import ServiceKit
 
-/// Settings of psync-gateway: the shared ones (default port 0, any free port) plus its broker.
+/// Settings of psync-gateway: the shared ones (default port 0, any free port) plus its broker's.
 struct GatewayConfiguration: Sendable {
     var service = ServiceConfiguration(defaultPort: 0)
     /// The broker code, upper case (`--broker` or `PSYNC_BROKER`).
     var broker: String
+    /// The broker API (`PSYNC_<BROKER>_BASE_URL`).
+    var baseURL: String
+    /// Other `PSYNC_<BROKER>_*` settings, for the adapter (`MUTUAL_FUNDS`, `LOGIN_URL` …).
+    var adapterOptions: [String: String] = [:]
+    /// Broker calls per second per API key, across every replica (`PSYNC_<BROKER>_RATE_LIMIT`: `10/s`, `200/m`; 0 = none).
+    var rateLimit: Double
+    /// Jobs in flight in this replica (`PSYNC_GATEWAY_CONCURRENCY`).
+    var concurrency = 64
+    /// Jobs in flight per account, across replicas; 0 = no cap (`PSYNC_ACCOUNT_CONCURRENCY`).
+    var accountConcurrency = 2
+    /// Attempts before a job is dead-lettered (`PSYNC_MAX_ATTEMPTS`).
+    var maxAttempts = 5
+    /// Backoff: first retry waits up to this (full jitter), doubling per attempt (`PSYNC_RETRY_BASE`).
+    var retryBase: Duration = .seconds(1)
+    /// Backoff ceiling (`PSYNC_RETRY_MAX`).
+    var retryMax: Duration = .seconds(60)
+    /// One broker call's timeout (`PSYNC_BROKER_TIMEOUT`).
+    var brokerTimeout: Duration = .seconds(10)
+    /// Jobs left pending this long by a replica that died are taken over (`PSYNC_CLAIM_IDLE`).
+    var claimIdle: Duration = .seconds(30)
+    /// A job delivered more often than this is dead-lettered (`PSYNC_MAX_DELIVERIES`).
+    var maxDeliveries = 10
+    /// On shutdown, how long in-flight jobs may finish before they are handed back (`PSYNC_DRAIN_TIMEOUT`).
+    var drainTimeout: Duration = .seconds(5)
+    /// Where psync-persistence listens (`PSYNC_PERSISTENCE_URL`).
+    var persistenceURL = "http://127.0.0.1:7103"
+    /// How long sealed boxes are cached (ciphertext only; `PSYNC_CREDENTIALS_CACHE_TTL`).
+    var credentialsCacheTTL: Duration = .seconds(60)
+    /// The current key id and key, and older ones that still open boxes.
+    var keys: KeyRing?
+
+    /// Documented limits per broker (Kite 10/s per api_key, Alpaca 200/min, Upstox 50/s).
+    static let defaultRateLimits: [String: Double] = ["ZERODHA": 10, "ALPACA": 200.0 / 60, "UPSTOX": 50]
 
     init(broker: String) {
         self.broker = broker.uppercased()
+        baseURL = BrokerRegistry.defaultBaseURLs[self.broker] ?? ""
+        rateLimit = Self.defaultRateLimits[self.broker] ?? 0
     }
 
     init(environment: EnvironmentReader, broker flag: String?) throws {
         guard let broker = flag ?? environment.string("PSYNC_BROKER") else {
-            throw ConfigurationError("a broker is required: --broker CODE or PSYNC_BROKER (e.g. ZERODHA, SANDBOX)")
+            throw ConfigurationError("a broker is required: --broker CODE or PSYNC_BROKER (one of \(BrokerRegistry.codes.joined(separator: ", ")))")
         }
-        guard !broker.isEmpty, broker.allSatisfy({ $0.isLetter || $0.isNumber || $0 == "_" }) else {
-            throw ConfigurationError("the broker code must be letters, digits or '_', got '\(broker.prefix(40))'")
+        guard BrokerRegistry.codes.contains(broker.uppercased()) else {
+            throw ConfigurationError("no adapter for broker '\(broker.prefix(40))'; known: \(BrokerRegistry.codes.joined(separator: ", "))")
         }
         self.init(broker: broker)
         service = try ServiceConfiguration(defaultPort: 0, environment: environment)
+        let prefix = "PSYNC_\(self.broker)_"
+        baseURL = environment.string(prefix + "BASE_URL") ?? baseURL
+        adapterOptions = environment.values(withPrefix: prefix)
+        if let limit = environment.string(prefix + "RATE_LIMIT") { rateLimit = try Self.parseRate(limit, name: prefix + "RATE_LIMIT") }
+        concurrency = try environment.int("PSYNC_GATEWAY_CONCURRENCY", in: 1...4096) ?? concurrency
+        accountConcurrency = try environment.int("PSYNC_ACCOUNT_CONCURRENCY", in: 0...1000) ?? accountConcurrency
+        maxAttempts = try environment.int("PSYNC_MAX_ATTEMPTS", in: 1...100) ?? maxAttempts
+        retryBase = try environment.duration("PSYNC_RETRY_BASE") ?? retryBase
+        retryMax = try environment.duration("PSYNC_RETRY_MAX") ?? retryMax
+        brokerTimeout = try environment.duration("PSYNC_BROKER_TIMEOUT") ?? brokerTimeout
+        claimIdle = try environment.duration("PSYNC_CLAIM_IDLE") ?? claimIdle
+        maxDeliveries = try environment.int("PSYNC_MAX_DELIVERIES", in: 1...1000) ?? maxDeliveries
+        drainTimeout = try environment.duration("PSYNC_DRAIN_TIMEOUT") ?? drainTimeout
+        persistenceURL = environment.string("PSYNC_PERSISTENCE_URL") ?? persistenceURL
+        credentialsCacheTTL = try environment.duration("PSYNC_CREDENTIALS_CACHE_TTL") ?? credentialsCacheTTL
+        keys = try Self.keyRing(environment, broker: self.broker)
+    }
+
+    /// `10/s`, `200/m`, `3600/h` or a plain number per second.
+    static func parseRate(_ text: String, name: String) throws -> Double {
+        let parts = text.split(separator: "/")
+        let per: Double = parts.count == 2 ? (["s": 1, "m": 60, "h": 3600][String(parts[1])] ?? 0) : 1
+        guard let count = Double(parts[0]), count >= 0, per > 0 else {
+            throw ConfigurationError("\(name) must be a rate such as 10/s or 200/m, got '\(text.prefix(20))'")
+        }
+        return count / per
+    }
+
+    /// The broker's key ring: `PSYNC_<BROKER>_KEY` given directly, or derived with HKDF from `PSYNC_MASTER_KEY`;
+    /// `PSYNC_PREVIOUS_MASTER_KEYS` (`id:hex,id:hex`) still open boxes sealed before a rotation.
+    static func keyRing(_ environment: EnvironmentReader, broker: String) throws -> KeyRing? {
+        let currentID = environment.string("PSYNC_MASTER_KEY_ID") ?? "k1"
+        var keys: [String: SymmetricKey] = [:]
+        func key(_ hex: String, _ name: String) throws -> SymmetricKey {
+            do {
+                return try SymmetricKey(hex: hex)
+            } catch {
+                throw ConfigurationError("\(name) must be 64 hex digits (a 256-bit key)")
+            }
+        }
+        if let direct = try environment.secret("PSYNC_\(broker)_KEY") {
+            keys[currentID] = try key(direct, "PSYNC_\(broker)_KEY")
+        } else if let master = try environment.secret("PSYNC_MASTER_KEY") {
+            keys[currentID] = try KeyRing.deriveKey(master: try key(master, "PSYNC_MASTER_KEY"), info: "psync credentials \(broker)")
+        } else {
+            return nil
+        }
+        for entry in (try environment.secret("PSYNC_PREVIOUS_MASTER_KEYS") ?? "").split(separator: ",") {
+            let parts = entry.split(separator: ":", maxSplits: 1).map { String($0).trimmingCharacters(in: " ") }
+            guard parts.count == 2, !parts[0].isEmpty, parts[0] != currentID else {
+                throw ConfigurationError("PSYNC_PREVIOUS_MASTER_KEYS must be id:hex pairs separated by commas, with ids other than the current one")
+            }
+            keys[parts[0]] = try KeyRing.deriveKey(master: try key(parts[1], "PSYNC_PREVIOUS_MASTER_KEYS"), info: "psync credentials \(broker)")
+        }
+        return try KeyRing(current: currentID, keys: keys)
+    }
+}
+
+extension String {
+    func trimmingCharacters(in character: Character) -> String {
+        var text = Substring(self)
+        while text.first == character { text = text.dropFirst() }
+        while text.last == character { text = text.dropLast() }
+        return String(text)
     }
 }

@@ -43,7 +43,7 @@ struct RetentionService: Service {
                 """
                 DELETE FROM holding_snapshots WHERE id IN (
                     SELECT s.id FROM holding_snapshots s WHERE s.created_at < now() - make_interval(days => \(days))
-                    AND NOT EXISTS (SELECT 1 FROM broker_accounts a WHERE a.current_snapshot_id = s.id) LIMIT 500)
+                    AND NOT EXISTS (SELECT 1 FROM broker_accounts a WHERE s.id IN (a.current_snapshot_id, a.current_positions_snapshot_id)) LIMIT 500)
                 """
             )
             snapshots += deleted

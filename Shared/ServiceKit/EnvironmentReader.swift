@@ -18,6 +18,15 @@ public struct EnvironmentReader: Sendable {
         return value
     }
 
+    /// Every setting whose name starts with `prefix`, by the rest of its name (`PSYNC_ZERODHA_LOGIN_URL` → `LOGIN_URL`).
+    public func values(withPrefix prefix: String) -> [String: String] {
+        var result: [String: String] = [:]
+        for (name, value) in values where name.hasPrefix(prefix) && !name.hasSuffix("_KEY") && !name.hasSuffix("_FILE") {
+            result[String(name.dropFirst(prefix.count))] = value
+        }
+        return result
+    }
+
     /// A secret from `NAME`, or from the file named by `NAME_FILE`.
     public func secret(_ name: String) throws -> String? {
         if let value = string(name) { return value }

@@ -28,6 +28,7 @@ public struct StreamReader<Message: StreamMessage>: Sendable {
     public struct Batch: Sendable {
         public var deliveries: [Delivery<Message>] = []
         public var rejected: [Rejected] = []
+        public init() {}
         public var isEmpty: Bool { deliveries.isEmpty && rejected.isEmpty }
         public var count: Int { deliveries.count + rejected.count }
     }

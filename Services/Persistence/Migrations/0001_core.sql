@@ -47,6 +47,8 @@ CREATE TABLE broker_accounts (
     last_error           text,
     current_snapshot_id  bigint,
     current_as_of        timestamptz,
+    current_positions_snapshot_id  bigint,
+    current_positions_as_of        timestamptz,
     transactions_cursor  text,
     created_at           timestamptz NOT NULL DEFAULT now(),
     updated_at           timestamptz NOT NULL DEFAULT now(),

@@ -1,8 +1,10 @@
--- Holdings arrive as whole snapshots: an account's current holdings are its latest complete snapshot.
+-- Holdings (and positions) arrive as whole snapshots: an account's current holdings are its latest
+-- complete holdings snapshot; its current positions, its latest positions snapshot.
 
 CREATE TABLE holding_snapshots (
     id                  bigserial PRIMARY KEY,
     account_id          bigint NOT NULL REFERENCES broker_accounts (id) ON DELETE CASCADE,
+    kind                text NOT NULL DEFAULT 'holdings' CHECK (kind IN ('holdings', 'positions')),
     run_id              bigint,
     job_id              bigint,
     source_snapshot_id  text NOT NULL,
@@ -17,7 +19,8 @@ CREATE INDEX holding_snapshots_account ON holding_snapshots (account_id, id DESC
 CREATE INDEX holding_snapshots_created ON holding_snapshots (created_at);
 
 ALTER TABLE broker_accounts
-    ADD CONSTRAINT broker_accounts_current_snapshot FOREIGN KEY (current_snapshot_id) REFERENCES holding_snapshots (id) ON DELETE SET NULL;
+    ADD CONSTRAINT broker_accounts_current_snapshot FOREIGN KEY (current_snapshot_id) REFERENCES holding_snapshots (id) ON DELETE SET NULL,
+    ADD CONSTRAINT broker_accounts_current_positions FOREIGN KEY (current_positions_snapshot_id) REFERENCES holding_snapshots (id) ON DELETE SET NULL;
 
 CREATE TABLE holdings (
     snapshot_id         bigint NOT NULL REFERENCES holding_snapshots (id) ON DELETE CASCADE,

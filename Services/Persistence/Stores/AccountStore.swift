@@ -183,6 +183,7 @@ struct AccountStore: Sendable {
         var filters: [SQL] = ["TRUE"]
         if let excluded = request.excludingKeyID { filters.append("c.key_id <> \(excluded)") }
         if let broker = request.brokerCode { filters.append("a.broker_code = \(broker.uppercased())") }
+        if let accounts = request.accountIDs { filters.append("c.account_id = ANY(\(accounts))") }
         let rows = try await pool.query(
             """
             SELECT c.account_id, c.key_id, c.sealed_box, c.updated_at FROM credentials c JOIN broker_accounts a ON a.id = c.account_id

@@ -42,7 +42,7 @@ struct HoldingsStore: Sendable {
         let paging = try Paging(request)
         let rows = try await pool.query(
             """
-            SELECT \(Columns.snapshot) FROM holding_snapshots s WHERE s.account_id = \(request.id) \(paging.filter("s.id"))
+            SELECT \(Columns.snapshot) FROM holding_snapshots s WHERE s.account_id = \(request.id) AND s.kind = 'holdings' \(paging.filter("s.id"))
             ORDER BY s.id DESC LIMIT \(paging.fetch)
             """
         )

@@ -262,7 +262,7 @@ struct RunStore: Sendable {
         let paging = try Paging(request, ascending: true)
         let rows = try await pool.query(
             """
-            SELECT a.id, a.portfolio_id, p.user_id, a.broker_code, a.api_key_id
+            SELECT a.id, a.portfolio_id, p.user_id, a.broker_code, a.api_key_id, a.transactions_cursor
             FROM users u JOIN portfolios p ON p.user_id = u.id JOIN broker_accounts a ON a.portfolio_id = p.id JOIN broker_types b ON b.code = a.broker_code
             WHERE \(Self.scopeFilter(scope)) AND u.active AND p.active AND a.status = 'active' AND b.enabled \(paging.filter("a.id"))
             \(paging.order("a.id")) LIMIT \(paging.fetch)
@@ -274,7 +274,8 @@ struct RunStore: Sendable {
                 portfolioID: try row.decode(named: "portfolio_id"),
                 userID: try row.decode(named: "user_id"),
                 brokerCode: try row.decode(named: "broker_code"),
-                apiKeyID: try row.decode(named: "api_key_id")
+                apiKeyID: try row.decode(named: "api_key_id"),
+                transactionsCursor: try row.decode(named: "transactions_cursor")
             )
         }
         return paging.page(targets, id: \.accountID)

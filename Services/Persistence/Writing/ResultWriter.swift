@@ -113,7 +113,10 @@ struct ResultWriter: Sendable {
         try recordAttempts(results, on: connection)
 
         let snapshots = transitions.filter { $0.outcome == .succeeded && $0.action != .transactions }.compactMap { result in
-            result.snapshot.map { SnapshotInsert.Input(accountID: result.accountID, runID: result.runID, jobID: result.jobID, snapshot: $0) }
+            result.snapshot.map {
+                SnapshotInsert.Input(
+                    accountID: result.accountID, runID: result.runID, jobID: result.jobID, snapshot: $0, positions: result.action == .positions)
+            }
         }
         _ = try SnapshotInsert.store(snapshots, on: connection)
 

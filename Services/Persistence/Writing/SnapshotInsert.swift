@@ -11,6 +11,8 @@ enum SnapshotInsert {
         var runID: Int?
         var jobID: Int?
         var snapshot: HoldingsSnapshot
+        /// Positions are kept apart from holdings: they never become the account's current holdings.
+        var positions = false
     }
 
     /// Stores the inputs not stored before; returns the new snapshot ids by input index.
@@ -18,12 +20,13 @@ enum SnapshotInsert {
         guard !inputs.isEmpty else { return [:] }
         let rows = try connection.query(
             """
-            INSERT INTO holding_snapshots (account_id, run_id, job_id, source_snapshot_id, as_of, row_count)
-            SELECT account_id, run_id, job_id, source_snapshot_id, as_of, row_count
-            FROM unnest(\(inputs.map(\.accountID))::bigint[], \(inputs.map(\.runID))::bigint[], \(inputs.map(\.jobID))::bigint[],
+            INSERT INTO holding_snapshots (account_id, kind, run_id, job_id, source_snapshot_id, as_of, row_count)
+            SELECT account_id, kind, run_id, job_id, source_snapshot_id, as_of, row_count
+            FROM unnest(\(inputs.map(\.accountID))::bigint[], \(inputs.map { $0.positions ? "positions" : "holdings" })::text[],
+                \(inputs.map(\.runID))::bigint[], \(inputs.map(\.jobID))::bigint[],
                 \(inputs.map(\.snapshot.sourceSnapshotID))::text[], \(inputs.map(\.snapshot.asOf))::timestamptz[],
                 \(inputs.map(\.snapshot.holdings.count))::int[], \(Array(inputs.indices))::int[])
-                AS u(account_id, run_id, job_id, source_snapshot_id, as_of, row_count, position)
+                AS u(account_id, kind, run_id, job_id, source_snapshot_id, as_of, row_count, position)
             ORDER BY position
             ON CONFLICT DO NOTHING
             RETURNING id, account_id, source_snapshot_id
@@ -66,15 +69,30 @@ enum SnapshotInsert {
             try connection.copy(into: "holdings", columns: holdingColumns, rows: copy)
         }
         // Per account, the newest snapshot of this batch becomes current unless a newer one already is.
-        try connection.execute(
-            """
-            UPDATE broker_accounts a SET current_snapshot_id = s.id, current_as_of = s.as_of, last_synced_at = now(), last_error = NULL,
-                status = CASE WHEN a.status = 'reauth_required' THEN 'active' ELSE a.status END, updated_at = now()
-            FROM (SELECT DISTINCT ON (account_id) id, account_id, as_of FROM holding_snapshots WHERE id = ANY(\(Array(stored.values)))
-                  ORDER BY account_id, as_of DESC, id DESC) s
-            WHERE a.id = s.account_id AND (a.current_as_of IS NULL OR s.as_of >= a.current_as_of)
-            """
-        )
+        let holdingsIDs = stored.filter { !inputs[$0.key].positions }.map(\.value)
+        let positionsIDs = stored.filter { inputs[$0.key].positions }.map(\.value)
+        if !holdingsIDs.isEmpty {
+            try connection.execute(
+                """
+                UPDATE broker_accounts a SET current_snapshot_id = s.id, current_as_of = s.as_of, last_synced_at = now(), last_error = NULL,
+                    status = CASE WHEN a.status = 'reauth_required' THEN 'active' ELSE a.status END, updated_at = now()
+                FROM (SELECT DISTINCT ON (account_id) id, account_id, as_of FROM holding_snapshots WHERE id = ANY(\(holdingsIDs))
+                      ORDER BY account_id, as_of DESC, id DESC) s
+                WHERE a.id = s.account_id AND (a.current_as_of IS NULL OR s.as_of >= a.current_as_of)
+                """
+            )
+        }
+        if !positionsIDs.isEmpty {
+            try connection.execute(
+                """
+                UPDATE broker_accounts a SET current_positions_snapshot_id = s.id, current_positions_as_of = s.as_of, last_synced_at = now(),
+                    last_error = NULL, status = CASE WHEN a.status = 'reauth_required' THEN 'active' ELSE a.status END, updated_at = now()
+                FROM (SELECT DISTINCT ON (account_id) id, account_id, as_of FROM holding_snapshots WHERE id = ANY(\(positionsIDs))
+                      ORDER BY account_id, as_of DESC, id DESC) s
+                WHERE a.id = s.account_id AND (a.current_positions_as_of IS NULL OR s.as_of >= a.current_positions_as_of)
+                """
+            )
+        }
         return stored
     }
 

@@ -181,11 +181,14 @@ public struct ListCredentials: PagedRequest, Equatable {
     /// Only boxes sealed under another key id (to re-seal them).
     public var excludingKeyID: String?
     public var brokerCode: String?
+    /// Only these accounts (a gateway fetching the boxes for a batch of jobs).
+    public var accountIDs: [Int]?
     public var cursor: String?
     public var limit: Int?
-    public init(excludingKeyID: String? = nil, brokerCode: String? = nil, cursor: String? = nil, limit: Int? = nil) {
+    public init(excludingKeyID: String? = nil, brokerCode: String? = nil, accountIDs: [Int]? = nil, cursor: String? = nil, limit: Int? = nil) {
         self.excludingKeyID = excludingKeyID
         self.brokerCode = brokerCode
+        self.accountIDs = accountIDs
         self.cursor = cursor
         self.limit = limit
     }

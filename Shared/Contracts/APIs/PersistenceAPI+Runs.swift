@@ -186,12 +186,15 @@ public struct SyncTarget: Codable, Sendable, Equatable {
     public var userID: Int
     public var brokerCode: String
     public var apiKeyID: String?
-    public init(accountID: Int, portfolioID: Int, userID: Int, brokerCode: String, apiKeyID: String?) {
+    /// Where the account's last transactions fetch stopped.
+    public var transactionsCursor: String?
+    public init(accountID: Int, portfolioID: Int, userID: Int, brokerCode: String, apiKeyID: String?, transactionsCursor: String? = nil) {
         self.accountID = accountID
         self.portfolioID = portfolioID
         self.userID = userID
         self.brokerCode = brokerCode
         self.apiKeyID = apiKeyID
+        self.transactionsCursor = transactionsCursor
     }
 }
 

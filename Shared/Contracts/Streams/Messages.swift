@@ -14,8 +14,23 @@ public struct JobMessage: StreamMessage, Equatable {
     /// 1 for the first try; retries count up.
     public var attempt: Int
     public var queuedAt: Date
+    /// The account's API key id, which names its rate limit (accounts on one key share it).
+    public var apiKeyID: String?
+    /// For transactions jobs: where the previous fetch stopped.
+    public var cursor: String?
 
-    public init(jobID: Int, runID: Int?, accountID: Int, portfolioID: Int, brokerCode: String, action: JobAction, attempt: Int, queuedAt: Date) {
+    public init(
+        jobID: Int,
+        runID: Int?,
+        accountID: Int,
+        portfolioID: Int,
+        brokerCode: String,
+        action: JobAction,
+        attempt: Int,
+        queuedAt: Date,
+        apiKeyID: String? = nil,
+        cursor: String? = nil
+    ) {
         self.jobID = jobID
         self.runID = runID
         self.accountID = accountID
@@ -24,6 +39,8 @@ public struct JobMessage: StreamMessage, Equatable {
         self.action = action
         self.attempt = attempt
         self.queuedAt = queuedAt
+        self.apiKeyID = apiKeyID
+        self.cursor = cursor
     }
 }
 

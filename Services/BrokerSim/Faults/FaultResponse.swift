@@ -1,0 +1,42 @@
+import HTTPTypes
+import Hummingbird
+import NIOCore
+
+/// The response an injected fault gives, in the broker's own words where it has any.
+enum FaultResponse {
+    /// The response for `fault` (`.slow` is handled by the caller: it delays the normal answer).
+    static func make(_ fault: Fault, dialect: some BrokerDialect) -> Response {
+        switch fault {
+        case .badGatewayHTML: BrokerResponse.html(.badGateway, BrokerResponse.badGatewayPage)
+        case .unavailable: dialect.response(for: .unavailable)
+        case .rateLimited: dialect.response(for: .rateLimited)
+        case .auth: dialect.response(for: .unauthorized("the access token is invalid"))
+        case .okHTML: BrokerResponse.html(.ok, BrokerResponse.maintenancePage)
+        case .wrongShape: BrokerResponse.json(.ok, dialect.wrongShapeBody)
+        case .truncated: truncated()
+        case .slow: dialect.response(for: .unavailable)  // not reached: the caller delays and answers normally
+        }
+    }
+
+    /// A 200 that declares 8 KiB of JSON, sends its first bytes, then drops the connection.
+    ///
+    /// Throwing from the body writer makes Hummingbird close the channel, so the client sees a
+    /// transfer cut off mid-body (curl: "transfer closed with N bytes remaining").
+    static func truncated() -> Response {
+        var headers = HTTPFields()
+        headers[.contentType] = "application/json; charset=utf-8"
+        headers[.connection] = "close"
+        let body = ResponseBody(contentLength: declaredLength) { writer in
+            var partial = ByteBuffer()
+            partial.writeStaticString(#"{"status":"success","data":[{"tradingsymbol":"RELI"#)
+            try await writer.write(partial)
+            throw TruncatedTransfer()
+        }
+        return Response(status: .ok, headers: headers, body: body)
+    }
+
+    static let declaredLength = 8192
+
+    /// Thrown to abort a response mid-body.
+    struct TruncatedTransfer: Error {}
+}

@@ -1,0 +1,65 @@
+import Brokers
+import Contracts
+import Cryptography
+import FoundationEssentials
+
+/// Seals and opens an account's broker credentials with this broker's key ring (AES-256-GCM).
+///
+/// The associated data binds a box to its account and broker, so a box copied to another account
+/// does not open. Plaintext exists only inside `open`'s caller for the length of one broker call.
+struct CredentialVault: Sendable {
+    let broker: String
+    let keys: KeyRing?
+
+    /// The current key id, for listing boxes that need re-sealing.
+    var currentKeyID: String? { keys?.currentKeyID }
+
+    func seal(_ credentials: [String: String], accountID: Int) throws -> SealedBox {
+        let keys = try ring()
+        let plaintext = try JSONCoding.encode(credentials)
+        return try keys.seal(plaintext, associatedData: associatedData(accountID))
+    }
+
+    func open(_ stored: SealedCredentials, rateLimitKey: String? = nil) throws -> BrokerCredentials {
+        let keys = try ring()
+        let box: SealedBox
+        let plaintext: [UInt8]
+        do {
+            box = try SealedBox(base64: stored.sealedBox)
+            plaintext = try keys.open(box, associatedData: associatedData(stored.accountID))
+        } catch let error as CryptoError {
+            // A box that does not open needs new credentials: the account must log in again.
+            throw BrokerError.auth("the stored credentials of account \(stored.accountID) cannot be opened: \(error.message)")
+        }
+        guard let fields = try? JSONCoding.decode([String: String].self, from: plaintext) else {
+            throw BrokerError.auth("the stored credentials of account \(stored.accountID) are not a JSON object of strings")
+        }
+        let credentials = BrokerCredentials(fields)
+        return BrokerCredentials(fields, rateLimitKey: rateLimitKey ?? Self.rateLimitKey(credentials))
+    }
+
+    /// Re-seals under the current key (rotation); the plaintext never leaves this call.
+    func reseal(_ stored: SealedCredentials) throws -> SealedBox {
+        let keys = try ring()
+        return try keys.reseal(try SealedBox(base64: stored.sealedBox), associatedData: associatedData(stored.accountID))
+    }
+
+    func associatedData(_ accountID: Int) -> [UInt8] {
+        Array("psync account:\(accountID) broker:\(broker)".utf8)
+    }
+
+    private func ring() throws -> KeyRing {
+        guard let keys else {
+            throw APIError.unavailable("this gateway has no credential key; set PSYNC_MASTER_KEY (or PSYNC_\(broker)_KEY)")
+        }
+        return keys
+    }
+
+    /// The rate limit a set of credentials counts against: a digest of its API key (never the key itself), or the shared default.
+    static func rateLimitKey(_ credentials: BrokerCredentials) -> String {
+        for field in ["api_key", "key_id", "client_id"] {
+            if let value = credentials.fields[field] { return "key-" + SHA256.hexDigest(value).prefix(16) }
+        }
+        return "default"
+    }
+}

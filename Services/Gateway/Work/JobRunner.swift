@@ -1,0 +1,138 @@
+import Brokers
+import Contracts
+import FoundationEssentials
+import Logging
+import Metrics
+import RedisClient
+import Streams
+
+/// Runs one job: account slot, credentials, rate-limited broker calls, then the commands that
+/// record what happened (result, retry or dead letter, acknowledgement), for one pipelined write.
+struct JobRunner: Sendable {
+    let broker: String
+    let worker: String
+    let adapter: any BrokerAdapter
+    let vault: CredentialVault
+    let credentials: CredentialCache
+    let accounts: AccountLimiter
+    let events: EventBuffer
+    let backoff: Backoff
+    let maxAttempts: Int
+    let logger: Logger
+
+    /// What finishing a job writes to Redis, in order; `nil` when the job was interrupted by shutdown (left pending).
+    struct Completion {
+        var commands: [[RedisArgument]]
+        var outcome: JobOutcome
+        var failure: FailureKind?
+    }
+
+    func run(_ delivery: Delivery<JobMessage>) async -> Completion? {
+        let job = delivery.message
+        var logger = logger
+        logger[metadataKey: "job.id"] = "\(job.jobID)"
+        logger[metadataKey: "account.id"] = "\(job.accountID)"
+        let startedAt = Date()
+        events.add(
+            Event(
+                kind: .jobStarted, runID: job.runID, jobID: job.jobID, accountID: job.accountID, brokerCode: broker, worker: worker,
+                attempt: job.attempt))
+        var commands: [[RedisArgument]] = []
+        var lease: String?
+        let fetched: Result<FetchResult, BrokerError>
+        do {
+            lease = try await accounts.acquire(job.accountID, holder: "\(worker):\(delivery.id)")
+            guard let box = try await credentials.box(for: job.accountID) else {
+                throw BrokerError.auth("account \(job.accountID) has no credentials; set them with `psync credentials set \(job.accountID)`")
+            }
+            let opened = try vault.open(box, rateLimitKey: job.apiKeyID.map { "id-\($0)" })
+            fetched = .success(try await adapter.fetch(job.action, opened, cursor: job.cursor))
+        } catch is CancellationError {
+            return nil
+        } catch let error as BrokerError {
+            fetched = .failure(error)
+        } catch let error as APIError {
+            fetched = .failure(BrokerError(error.status == 503 ? .transient : .permanent, error.message))
+        } catch {
+            fetched = .failure(.transient("\(error)"))
+        }
+        if Task.isCancelled { return nil }
+        if let lease { commands.append(accounts.releaseCommand(job.accountID, holder: lease)) }
+        let finishedAt = Date()
+        var result = JobResult(
+            jobID: job.jobID, runID: job.runID, accountID: job.accountID, portfolioID: job.portfolioID, brokerCode: broker, action: job.action,
+            attempt: job.attempt, worker: worker, startedAt: startedAt, finishedAt: finishedAt, outcome: .succeeded
+        )
+        switch fetched {
+        case .success(.snapshot(let snapshot)):
+            result.snapshot = snapshot
+        case .success(.transactions(let batch)):
+            result.transactions = batch
+        case .failure(let error):
+            result.failureKind = error.kind
+            result.error = error.message
+            let retryable = error.kind == .transient || error.kind == .rateLimited
+            if retryable && job.attempt < maxAttempts {
+                let delay = backoff.delay(afterAttempt: job.attempt, retryAfter: error.retryAfter)
+                let due = finishedAt.addingTimeInterval(Double(delay.components.seconds) + Double(delay.components.attoseconds) / 1e18)
+                result.outcome = .retrying
+                result.nextAttemptAt = due
+                var next = job
+                next.attempt += 1
+                if let body = try? JSONCoding.encode(next) {
+                    commands.append([
+                        "ZADD", .init(StreamNames.delayed(broker: broker)), .init(String(Int64(due.timeIntervalSince1970 * 1000))),
+                        .init(bytes: body),
+                    ])
+                }
+                events.add(
+                    Event(
+                        kind: .jobRetrying, runID: job.runID, jobID: job.jobID, accountID: job.accountID, brokerCode: broker, worker: worker,
+                        attempt: job.attempt, message: error.message, failureKind: error.kind, nextAttemptAt: due
+                    )
+                )
+                logger.info("job will be retried", metadata: ["error": "\(error.message)", "job.attempt": "\(job.attempt)"])
+            } else if retryable {
+                result.outcome = .dead
+                result.error = "gave up after \(job.attempt) attempts: \(error.message)"
+                commands.append(deadLetter(delivery, reason: result.error!))
+                logger.warning("job dead", metadata: ["error": "\(error.message)"])
+            } else {
+                result.outcome = .failed
+                if error.kind == .auth { credentials.forget(job.accountID) }
+                logger.warning("job failed", metadata: ["error": "\(error.message)", "failure.kind": "\(error.kind.rawValue)"])
+            }
+        }
+        do {
+            commands.insert(
+                RedisPool.xaddArguments(StreamNames.results, fields: try StreamEnvelope.fields(result).map { ($0.0, RedisArgument(bytes: $0.1)) }),
+                at: 0)
+        } catch {
+            // A result too large to carry (a broker returning an absurd amount): record the failure instead.
+            var failed = result
+            failed.snapshot = nil
+            failed.transactions = nil
+            failed.outcome = .failed
+            failed.failureKind = .permanent
+            failed.error = "the broker's answer is too large to store: \(error)"
+            let fields = (try? StreamEnvelope.fields(failed)) ?? []
+            commands.insert(RedisPool.xaddArguments(StreamNames.results, fields: fields.map { ($0.0, RedisArgument(bytes: $0.1)) }), at: 0)
+            result = failed
+        }
+        commands.append(["XACK", .init(StreamNames.jobs(broker: broker)), .init(StreamNames.Group.gateway), .init(delivery.id.description)])
+        return Completion(commands: commands, outcome: result.outcome, failure: result.failureKind)
+    }
+
+    /// The dead-letter entry for a job that used up its attempts: the job as it arrived, with the reason.
+    func deadLetter(_ delivery: Delivery<JobMessage>, reason: String) -> [RedisArgument] {
+        var fields: [(String, RedisArgument)] = [
+            ("origin", .init(StreamNames.jobs(broker: broker))), ("origin_id", .init(delivery.id.description)),
+            ("group", .init(StreamNames.Group.gateway)),
+            ("reason", .init(String(reason.prefix(1000)))), ("deliveries", .init(delivery.deliveries)), ("at", .init(ISO8601.format(Date()))),
+        ]
+        for name in ["type", "v", "body", "rid"] {
+            if let value = delivery.fields[name] { fields.append((name, .init(bytes: value))) }
+        }
+        return RedisPool.xaddArguments(StreamNames.deadLetters, fields: fields)
+    }
+}

@@ -1,0 +1,138 @@
+public import Contracts
+import CurlClient
+import ExactDecimal
+import FoundationEssentials
+
+/// The sandbox broker (psync-brokersim's own format): holdings, transactions by cursor, profile,
+/// with exact string decimals and a Bearer token. The default broker of the demo, tests and benchmarks.
+///
+/// Credentials: `{"token": "…"}`.
+public struct SandboxAdapter: BrokerAdapter {
+    public static let code = "SANDBOX"
+    public static let requiredCredentialFields = ["token"]
+
+    struct ErrorBody: Decodable {
+        struct Detail: Decodable {
+            let code: String?
+            let message: String?
+        }
+        let error: Detail?
+    }
+
+    struct HoldingsBody: Decodable {
+        let asOf: String?
+        let holdings: [Item]
+    }
+
+    struct Item: Decodable {
+        let symbol: String
+        let exchange: String?
+        let isin: String?
+        let assetType: String?
+        let quantity: String
+        let averagePrice: String
+        let lastPrice: String?
+        let currency: String
+    }
+
+    struct TransactionsBody: Decodable {
+        let transactions: [Transaction]
+        let nextCursor: String?
+    }
+
+    struct Transaction: Decodable {
+        let id: String
+        let type: String
+        let symbol: String?
+        let exchange: String?
+        let isin: String?
+        let quantity: String?
+        let price: String?
+        let amount: String?
+        let currency: String
+        let executedAt: String
+    }
+
+    struct Profile: Decodable {
+        let account: String?
+        let name: String?
+    }
+
+    let environment: BrokerEnvironment
+    let http: BrokerHTTP
+
+    public init(environment: BrokerEnvironment) {
+        self.environment = environment
+        http = BrokerHTTP(
+            environment: environment,
+            broker: Self.code,
+            isAuthFailure: { status, _ in status == 401 },
+            errorMessage: { body in (try? BrokerJSON.decoder().decode(ErrorBody.self, from: Data(body)))?.error?.message }
+        )
+    }
+
+    func headers(_ credentials: BrokerCredentials) throws -> [(String, String)] {
+        [("Authorization", "Bearer \(try credentials.require("token"))")]
+    }
+
+    public func holdings(_ credentials: BrokerCredentials) async throws -> HoldingsSnapshot {
+        let response = try await http.get("/sandbox/v1/holdings", headers: try headers(credentials), credentials: credentials)
+        let body = try http.decode(HoldingsBody.self, from: response, what: "holdings")
+        let asOf = body.asOf.flatMap(ISO8601.parse) ?? environment.now()
+        let raw = BrokerJSON.rawItems(response.body, path: "holdings")
+        var holdings: [Holding] = []
+        holdings.reserveCapacity(body.holdings.count)
+        for (index, item) in body.holdings.enumerated() {
+            holdings.append(
+                Holding(
+                    symbol: item.symbol, exchange: item.exchange, isin: item.isin,
+                    assetType: item.assetType.flatMap(AssetType.init(rawValue:)) ?? .stock,
+                    quantity: try Self.decimal(item.quantity, "quantity", index),
+                    averagePrice: try Self.decimal(item.averagePrice, "average_price", index),
+                    lastPrice: try item.lastPrice.map { try Self.decimal($0, "last_price", index) }, currency: item.currency, meta: raw?[index]
+                )
+            )
+        }
+        return HoldingsSnapshot(
+            sourceSnapshotID: "sandbox-\(Int64(asOf.timeIntervalSince1970 * 1000))-\(UInt32.random(in: 0...UInt32.max))", asOf: asOf,
+            holdings: holdings)
+    }
+
+    public func transactions(_ credentials: BrokerCredentials, since cursor: String?) async throws -> TransactionsBatch {
+        let response = try await http.get(
+            "/sandbox/v1/transactions", query: cursor.map { [("since", $0)] } ?? [], headers: try headers(credentials), credentials: credentials
+        )
+        let body = try http.decode(TransactionsBody.self, from: response, what: "transactions")
+        let raw = BrokerJSON.rawItems(response.body, path: "transactions")
+        var transactions: [BrokerTransaction] = []
+        for (index, item) in body.transactions.enumerated() {
+            guard let time = ISO8601.parse(item.executedAt) else {
+                throw BrokerError.permanent("SANDBOX sent transaction \(item.id) with time '\(item.executedAt.prefix(30))'")
+            }
+            transactions.append(
+                BrokerTransaction(
+                    externalID: item.id, kind: TransactionKind(rawValue: item.type) ?? .other, symbol: item.symbol, exchange: item.exchange,
+                    isin: item.isin,
+                    quantity: try item.quantity.map { try Self.decimal($0, "quantity", index) },
+                    price: try item.price.map { try Self.decimal($0, "price", index) },
+                    amount: try item.amount.map { try Self.decimal($0, "amount", index) }, currency: item.currency, occurredAt: time,
+                    meta: raw?[index]
+                )
+            )
+        }
+        return TransactionsBatch(transactions: transactions, cursor: body.nextCursor ?? cursor)
+    }
+
+    public func verify(_ credentials: BrokerCredentials) async throws -> BrokerProfile {
+        let response = try await http.get("/sandbox/v1/profile", headers: try headers(credentials), credentials: credentials)
+        let profile = try http.decode(Profile.self, from: response, what: "the profile")
+        return BrokerProfile(userID: profile.account, name: profile.name, email: nil)
+    }
+
+    static func decimal(_ text: String, _ field: String, _ index: Int) throws -> Decimal {
+        guard let value = Decimal(exactText: text) else {
+            throw BrokerError.permanent("SANDBOX sent \(field) '\(text.prefix(20))' in item \(index), which is not a decimal number")
+        }
+        return value
+    }
+}

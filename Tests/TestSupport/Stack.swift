@@ -1,0 +1,118 @@
+import Contracts
+public import CurlClient
+import Foundation
+public import PostgresClient
+public import RPC
+public import RedisClient
+import Synchronization
+
+/// A real system on this machine for a test: its own Redis, its own database, and whichever of
+/// our executables the test starts, all wired together through the environment.
+public final class Stack: @unchecked Sendable {
+    // @unchecked Sendable: the process table is guarded by `lock`; everything else is immutable.
+    public static let adminToken = "admin-token-for-stack-tests-0001"
+    public static let serviceToken = "service-token-for-stack-tests-01"
+    public static let readToken = "read-token-for-stack-tests-00001"
+    public static let masterKey = String(repeating: "5a", count: 32)
+
+    public let redisServer: RedisServer
+    public let databaseURL: String
+    public let redis: RedisPool
+    public let database: PostgresPool
+    public let http: HTTPClient
+    private let lock = NSLock()
+    private var processes: [String: [ServiceProcess]] = [:]
+    private let baseEnvironment: [String: String]
+
+    private init(redisServer: RedisServer, databaseURL: String, environment: [String: String]) throws {
+        self.redisServer = redisServer
+        self.databaseURL = databaseURL
+        redis = RedisPool(configuration: redisServer.configuration)
+        database = PostgresPool(configuration: try PostgresConfiguration(url: databaseURL))
+        http = HTTPClient()
+        baseEnvironment = [
+            "PSYNC_REDIS_URL": redisServer.url, "PSYNC_POSTGRES_URL": databaseURL, "PSYNC_ADMIN_TOKEN": Self.adminToken,
+            "PSYNC_SERVICE_TOKEN": Self.serviceToken, "PSYNC_READ_TOKEN": Self.readToken, "PSYNC_MASTER_KEY": Self.masterKey,
+            "PSYNC_HEARTBEAT_INTERVAL": "500ms",
+        ].merging(environment) { _, new in new }
+    }
+
+    /// A stack with psync-persistence running; `environment` reaches every process started later.
+    public static func start(_ environment: [String: String] = [:]) async throws -> Stack {
+        let stack = try Stack(
+            redisServer: try await RedisServer(), databaseURL: try await TestServers.postgres().createDatabase("stack"), environment: environment)
+        try await stack.launch("psync-persistence")
+        return stack
+    }
+
+    /// The environment a process gets: the stack's, the URLs of what runs, then `extra`.
+    public func environment(_ extra: [String: String] = [:]) -> [String: String] {
+        var environment = baseEnvironment
+        if let persistence = first("psync-persistence") { environment["PSYNC_PERSISTENCE_URL"] = persistence.baseURL }
+        if let brokersim = first("psync-brokersim") {
+            for broker in ["SANDBOX", "ZERODHA", "ALPACA", "UPSTOX"] { environment["PSYNC_\(broker)_BASE_URL"] = brokersim.baseURL }
+        }
+        if let dispatcher = first("psync-dispatcher") { environment["PSYNC_DISPATCHER_URL"] = dispatcher.baseURL }
+        if let scheduler = first("psync-scheduler") { environment["PSYNC_SCHEDULER_URL"] = scheduler.baseURL }
+        return environment.merging(extra) { _, new in new }
+    }
+
+    /// Starts one more instance of `product`.
+    @discardableResult
+    public func launch(_ product: String, arguments: [String] = [], environment extra: [String: String] = [:]) async throws -> ServiceProcess {
+        let process = try await ServiceProcess.start(product, arguments: arguments, environment: environment(extra))
+        lock.withLock { processes[product + arguments.joined(separator: " "), default: []].append(process) }
+        return process
+    }
+
+    /// Starts a gateway for `broker`.
+    @discardableResult
+    public func launchGateway(_ broker: String, environment extra: [String: String] = [:]) async throws -> ServiceProcess {
+        try await launch("psync-gateway", arguments: ["--broker", broker], environment: extra)
+    }
+
+    /// The running instances of `product` (with its arguments).
+    public func running(_ product: String, arguments: [String] = []) -> [ServiceProcess] {
+        lock.withLock { processes[product + arguments.joined(separator: " ")] ?? [] }.filter { $0.child.isRunning }
+    }
+
+    public func first(_ product: String, arguments: [String] = []) -> ServiceProcess? {
+        running(product, arguments: arguments).first
+    }
+
+    /// A typed client for the first running `product` with `token`.
+    public func client(_ product: String, arguments: [String] = [], token: String = Stack.adminToken) throws -> RPCClient<CurlTransport> {
+        guard let process = first(product, arguments: arguments) else {
+            throw HarnessError("\(product) \(arguments.joined(separator: " ")) is not running")
+        }
+        return RPCClient(baseURL: process.baseURL, token: token, client: http, timeout: .seconds(60))
+    }
+
+    public var persistence: RPCClient<CurlTransport> { get throws { try client("psync-persistence", token: Stack.serviceToken) } }
+    public var admin: RPCClient<CurlTransport> { get throws { try client("psync-persistence") } }
+
+    public func gateway(_ broker: String) throws -> RPCClient<CurlTransport> {
+        try client("psync-gateway", arguments: ["--broker", broker])
+    }
+
+    /// Stops everything (SIGTERM) and the stack's Redis.
+    public func stop() async {
+        let all = lock.withLock { processes.values.flatMap { $0 } }
+        await withTaskGroup(of: Void.self) { group in
+            for process in all { group.addTask { await process.child.stop() } }
+        }
+        http.shutdown()
+        redis.close()
+        database.close()
+        await redisServer.stop()
+    }
+
+    /// Every log line of every process, for failure messages.
+    public func logs() -> String {
+        lock.withLock { processes.values.flatMap { $0 } }.map { "== \($0.child.name)\n\($0.child.output().suffix(3000))" }.joined(separator: "\n")
+    }
+
+    public func count(_ sql: SQL) async throws -> Int {
+        try await database.query(sql).scalar()
+    }
+}
