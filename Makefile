@@ -60,6 +60,7 @@ logs: ## Tail a service's log: make logs SERVICE=psync-persistence
 bench: deps ## Benchmarks (release build); figures go to BENCHMARKS.md and Tests/Benchmarks/results.json
 	swift build -c release $(SWIFT_BUILD_FLAGS)
 	.build/release/psync-bench persistence
+	.build/release/psync-bench dispatch
 
 chaos fuzz compose-test: ## Fault injection, fuzzing, the compose test (later issues)
 	@echo "make $@: not yet"

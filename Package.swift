@@ -70,15 +70,17 @@ let package = Package(
         .systemLibrary(name: "COpenSSL", path: "Shared/COpenSSL", pkgConfig: "openssl", providers: [.apt(["libssl-dev"])]),
 
         library("BlockingIO"),
+        library("CivilTime"),
         library("RedisClient", ["CHiredis", "BlockingIO", logging]),
         library("ExactDecimal"),
-        library("PostgresClient", ["CLibPQ", "BlockingIO", "ExactDecimal", logging]),
+        library("PostgresClient", ["CLibPQ", "BlockingIO", "ExactDecimal", "CivilTime", logging]),
         library("CurlClient", ["CCurl", logging]),
         library("Cryptography", ["COpenSSL"]),
-        library("Contracts", ["ExactDecimal"]),
+        library("Contracts", ["ExactDecimal", "CivilTime"]),
         library("SandboxData"),
         library("Streams", ["Contracts", "RedisClient", "ExactDecimal", logging, metrics, lifecycle]),
-        library("Brokers", ["Contracts", "CurlClient", "Cryptography", "ExactDecimal"]),
+        library("Scheduling", ["Contracts", "CivilTime"]),
+        library("Brokers", ["Contracts", "CurlClient", "Cryptography", "ExactDecimal", "CivilTime"]),
         library("RPC", ["Contracts", "CurlClient", "ExactDecimal"]),
         library(
             "ServiceKit",
@@ -88,12 +90,12 @@ let package = Package(
             ]
         ),
 
-        service("Scheduler"),
-        service("Dispatcher"),
+        service("Scheduler", ["Scheduling", "RPC", "RedisClient", "CurlClient", "Streams", hummingbird, lifecycle, metrics]),
+        service("Dispatcher", ["Streams", "RPC", "RedisClient", "CurlClient", hummingbird, lifecycle, metrics]),
         service("Gateway", ["Brokers", "Streams", "RedisClient", "RPC", "CurlClient", "Cryptography", hummingbird, lifecycle, metrics]),
         service("Persistence", ["PostgresClient", "RedisClient", "Streams", hummingbird], resources: [.embedInCode("Migrations")]),
         service("Monitor"),
-        service("BrokerSim", ["SandboxData", "Cryptography", "ExactDecimal", hummingbird, httpTypes, nioCore]),
+        service("BrokerSim", ["SandboxData", "Cryptography", "ExactDecimal", "CivilTime", hummingbird, httpTypes, nioCore]),
         .executableTarget(
             name: "AdminCLI",
             dependencies: ["Contracts", "RPC", "CurlClient", argumentParser],
@@ -102,7 +104,8 @@ let package = Package(
         ),
 
         .target(
-            name: "TestSupport", dependencies: ["RedisClient", "PostgresClient", "Contracts", "RPC", "CurlClient", logging],
+            name: "TestSupport",
+            dependencies: ["RedisClient", "PostgresClient", "Contracts", "RPC", "CurlClient", "Streams", "SandboxData", logging],
             path: "Tests/TestSupport",
             swiftSettings: swiftSettings),
         .executableTarget(
@@ -117,6 +120,7 @@ let package = Package(
         tests("CurlClientTests", ["CurlClient", "TestSupport", hummingbird, hummingbirdTesting, httpTypes]),
         tests("CryptographyTests", ["Cryptography"]),
         tests("ContractsTests", ["Contracts", "ExactDecimal"]),
+        tests("SchedulingTests", ["Scheduling", "Contracts"]),
         tests(
             "ServiceKitTests",
             [
@@ -128,6 +132,8 @@ let package = Package(
         tests("BrokersTests", ["Brokers", "Contracts", "CurlClient", hummingbird, hummingbirdTesting, httpTypes, nioCore]),
         tests("GatewayTests", ["TestSupport", "RPC", "Contracts", "CurlClient", "RedisClient", "PostgresClient", "Streams", "SandboxData"]),
         tests("BrokerSimTests", ["BrokerSim", "SandboxData", "TestSupport", "CurlClient", "Contracts", "ExactDecimal", "ServiceKit", nioCore]),
+        tests("SchedulerTests", ["TestSupport", "RPC", "Contracts", "CurlClient", "RedisClient", "PostgresClient", "Streams"]),
+        tests("DispatcherTests", ["TestSupport", "RPC", "Contracts", "CurlClient", "RedisClient", "PostgresClient", "Streams"]),
         tests("EndToEndTests", ["TestSupport", "RPC", "Contracts", "CurlClient"]),
     ]
 )

@@ -12,9 +12,9 @@ struct DispatcherMain: AsyncParsableCommand {
     @OptionGroup var options: ServiceOptions
 
     func run() async throws {
-        var configuration = try ServiceConfiguration(defaultPort: 7102, environment: EnvironmentReader(ProcessInfo.processInfo.environment))
-        try configuration.apply(options)
-        let (logger, metrics) = try ServiceBootstrap.bootstrap(service: "psync-dispatcher", configuration: configuration)
+        var configuration = try DispatcherConfiguration(environment: EnvironmentReader(ProcessInfo.processInfo.environment))
+        try configuration.service.apply(options)
+        let (logger, metrics) = try ServiceBootstrap.bootstrap(service: "psync-dispatcher", configuration: configuration.service)
         try await buildDispatcher(configuration, metrics: metrics, logger: logger).run()
     }
 }

@@ -1,18 +1,34 @@
+import CurlClient
 import Logging
+import RPC
 import RedisClient
 import ServiceKit
 
-/// Builds psync-scheduler: its Redis pool, readiness check and heartbeat.
-func buildScheduler(_ configuration: ServiceConfiguration, metrics: MetricsRegistry, logger: Logger) throws -> ServiceApp {
-    let redis = RedisPool(configuration: try RedisConfiguration(url: configuration.redisURL))
+/// Builds psync-scheduler: the leader election and timer, and the schedule RPCs.
+func buildScheduler(_ configuration: SchedulerConfiguration, metrics: MetricsRegistry, logger: Logger) throws -> ServiceApp {
+    let redis = RedisPool(configuration: try RedisConfiguration(url: configuration.service.redisURL), size: 4)
+    let http = HTTPClient()
+    let identity = ServiceIdentity(service: "psync-scheduler")
     var app = ServiceApp(
-        identity: ServiceIdentity(service: "psync-scheduler"),
-        configuration: configuration,
+        identity: identity,
+        configuration: configuration.service,
         metrics: metrics,
         readiness: [.redis(redis)],
         heartbeat: redis,
         logger: logger
     )
-    app.onShutdown { redis.close() }
+    let persistence = RPCClient(
+        baseURL: configuration.persistenceURL, token: configuration.service.tokens.service, client: http, timeout: .seconds(10))
+    let lease = LeaderLease(redis: redis, instance: identity.instanceID, ttl: configuration.leaseTTL)
+    let sender = FireSender(redis: redis)
+    let status = LeaderStatus()
+    SchedulerRoutes(persistence: persistence, sender: sender, lease: lease, status: status, instance: identity.instanceID)
+        .register(on: app.router)
+    app.addService(
+        ScheduleTimer(lease: lease, sender: sender, persistence: persistence, configuration: configuration, status: status, logger: logger))
+    app.onShutdown {
+        http.shutdown()
+        redis.close()
+    }
     return app
 }

@@ -12,9 +12,9 @@ struct SchedulerMain: AsyncParsableCommand {
     @OptionGroup var options: ServiceOptions
 
     func run() async throws {
-        var configuration = try ServiceConfiguration(defaultPort: 7101, environment: EnvironmentReader(ProcessInfo.processInfo.environment))
-        try configuration.apply(options)
-        let (logger, metrics) = try ServiceBootstrap.bootstrap(service: "psync-scheduler", configuration: configuration)
+        var configuration = try SchedulerConfiguration(environment: EnvironmentReader(ProcessInfo.processInfo.environment))
+        try configuration.service.apply(options)
+        let (logger, metrics) = try ServiceBootstrap.bootstrap(service: "psync-scheduler", configuration: configuration.service)
         try await buildScheduler(configuration, metrics: metrics, logger: logger).run()
     }
 }

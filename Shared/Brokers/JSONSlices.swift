@@ -1,3 +1,4 @@
+import CivilTime
 import FoundationEssentials
 
 /// Finds the byte ranges of a JSON array's elements without decoding them, so each broker item
@@ -128,16 +129,7 @@ enum BrokerTime {
             guard let hour = number(11..<13), let minute = number(14..<16), let second = number(17..<19) else { return nil }
             seconds = hour * 3600 + minute * 60 + second
         }
-        let days = daysFromCivil(year: year, month: month, day: day)
-        return Date(timeIntervalSince1970: Double(days * 86_400 + seconds - 19_800))
-    }
-
-    static func daysFromCivil(year: Int, month: Int, day: Int) -> Int {
-        let y = month <= 2 ? year - 1 : year
-        let era = (y >= 0 ? y : y - 399) / 400
-        let yearOfEra = y - era * 400
-        let dayOfYear = (153 * (month + (month > 2 ? -3 : 9)) + 2) / 5 + day - 1
-        let dayOfEra = yearOfEra * 365 + yearOfEra / 4 - yearOfEra / 100 + dayOfYear
-        return era * 146_097 + dayOfEra - 719_468
+        guard let date = CivilDate(year: year, month: month, day: day) else { return nil }
+        return Date(timeIntervalSince1970: Double(date.daysSinceEpoch * 86_400 + seconds - 19_800))
     }
 }

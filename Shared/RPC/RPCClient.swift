@@ -63,6 +63,7 @@ public struct RPCClient<Transport: RPCTransport>: Sendable {
             ("Accept", "application/json"),
             (RequestID.header, RequestID.current ?? RequestID.make()),
         ]
+        if let actor = RequestActor.current { headers.append((RequestActor.header, actor)) }
         if let token { headers.append(("Authorization", "Bearer \(token)")) }
         var body: [UInt8]?
         if endpoint.usesQuery {

@@ -42,10 +42,12 @@ public struct AuthMiddleware: RouterMiddleware {
             }
             context.presentedUnknownToken = context.principal == nil
         }
-        if let actor = request.headers[HTTPField.Name.actor], RequestID.isValid(actor.replacingAll("@", with: "-").replacingAll(".", with: "-")) {
+        if let actor = request.headers[HTTPField.Name.actor], RequestActor.isValid(actor) {
             context.actor = actor
         }
-        return try await next(request, context)
+        return try await RequestActor.$current.withValue(context.auditActor) {
+            try await next(request, context)
+        }
     }
 }
 
@@ -129,14 +131,10 @@ public struct ErrorMiddleware: RouterMiddleware {
 
 extension HTTPField.Name {
     static let requestID = HTTPField.Name("x-request-id")!
-    static let actor = HTTPField.Name("x-psync-actor")!
+    static let actor = HTTPField.Name(RequestActor.header)!
 }
 
 extension String {
-    func replacingAll(_ target: Character, with replacement: Character) -> String {
-        String(map { $0 == target ? replacement : $0 })
-    }
-
     func trimmingSpaces() -> String {
         var text = Substring(self)
         while text.first == " " { text = text.dropFirst() }

@@ -5,6 +5,6 @@ struct BenchMain: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "psync-bench",
         abstract: "Benchmarks of portfolio-sync on this machine; figures go to BENCHMARKS.md and Tests/Benchmarks/results.json.",
-        subcommands: [PersistenceBenchmark.self]
+        subcommands: [PersistenceBenchmark.self, DispatchBenchmark.self]
     )
 }

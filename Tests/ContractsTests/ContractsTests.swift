@@ -83,6 +83,15 @@ struct ContractsTests {
         #expect(ISO8601.parse("2025-11-24T16:00:00Z") == Date(timeIntervalSince1970: 1_764_000_000))
         #expect(ISO8601.parse("2025-11-24T21:30:00+05:30") == Date(timeIntervalSince1970: 1_764_000_000))
         #expect(ISO8601.parse("24/11/2025") == nil)
+        #expect(ISO8601.parse("2026-02-30T00:00:00Z") == nil && ISO8601.parse("2026-11-24T24:00:00Z") == nil)
+        #expect(ISO8601.format(Date(timeIntervalSince1970: -1.5)) == "1969-12-31T23:59:58.500Z")
+        #expect(ISO8601.format(Date(timeIntervalSince1970: 951_782_400)) == "2000-02-29T00:00:00.000Z")
+        // Rounded to the nearest millisecond, so repeated trips through the wire never drift.
+        let awkward = Date(timeIntervalSince1970: 1_795_571_469.123_999_9)
+        #expect(ISO8601.format(awkward) == "2026-11-25T01:51:09.124Z")
+        var trip = Date(timeIntervalSince1970: (1_795_571_469_000.0 + 457) / 1000)
+        for _ in 0..<5 { trip = ISO8601.parse(ISO8601.format(trip))! }
+        #expect(ISO8601.format(trip) == "2026-11-25T01:51:09.457Z")
     }
 
     @Test("the error envelope has code, message and details, and no status field")

@@ -63,7 +63,8 @@ struct GatewayReliabilityTests {
         #expect(first.child.exitStatus == 0)
         try await stack.launchGateway("SANDBOX")
         let detail = try await stack.waitForRun(run.id, timeout: .seconds(60))
-        #expect(detail.run.counts.succeeded == jobs.count && detail.run.counts.failed == 0, "\(detail.failures)")
+        #expect(
+            detail.run.counts.succeeded == jobs.count && detail.run.counts.failed == 0, "\(detail.run.counts) \(detail.brokers) \(detail.failures)")
         await stack.stop()
     }
 }

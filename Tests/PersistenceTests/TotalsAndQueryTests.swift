@@ -125,7 +125,7 @@ struct TotalsAndQueryTests {
         await fixture.stop()
     }
 
-    @Test("a fire is recorded once; a stale fencing token is refused; edits move the change mark")
+    @Test("a fire is recorded once; a stale fencing token is refused; advancing yields to edits; edits move the change mark")
     func scheduleFires() async throws {
         let fixture = try await PersistenceFixture.start()
         let definition = ScheduleDefinition(name: "every-5m", kind: .interval, everySeconds: 300, scope: .all)
@@ -137,22 +137,35 @@ struct TotalsAndQueryTests {
             ($0 as? RPCError)?.status == 409
         }
         let next = fireTime.addingTimeInterval(300)
-        let first = try await fixture.system.call(
-            PersistenceAPI.recordFire, RecordFire(id: schedule.id, fireTime: fireTime, fence: 5, nextRunAt: next))
-        #expect(first.recorded && first.schedule.totalRunCount == 1 && first.schedule.nextRunAt == next && first.schedule.lastRunAt == fireTime)
-        let twice = try await fixture.system.call(
-            PersistenceAPI.recordFire, RecordFire(id: schedule.id, fireTime: fireTime, fence: 6, nextRunAt: next))
+        let first = try await fixture.system.call(PersistenceAPI.recordFire, RecordFire(id: schedule.id, fireTime: fireTime, fence: 5))
+        #expect(first.recorded && first.schedule.totalRunCount == 1 && first.schedule.nextRunAt == fireTime && first.schedule.lastRunAt == fireTime)
+        let twice = try await fixture.system.call(PersistenceAPI.recordFire, RecordFire(id: schedule.id, fireTime: fireTime, fence: 6))
         #expect(!twice.recorded && twice.schedule.totalRunCount == 1)
-        await #expect {
-            try await fixture.system.call(PersistenceAPI.recordFire, RecordFire(id: schedule.id, fireTime: next, fence: 4, nextRunAt: nil))
-        } throws: {
+        await #expect { try await fixture.system.call(PersistenceAPI.recordFire, RecordFire(id: schedule.id, fireTime: next, fence: 4)) } throws: {
             ($0 as? RPCError)?.status == 409
         }
-        #expect(try await fixture.count("SELECT count(*)::int FROM schedule_fires") == 1)
+        let manual = try await fixture.system.call(
+            PersistenceAPI.recordFire, RecordFire(id: schedule.id, fireTime: next.addingTimeInterval(7), fence: nil))
+        #expect(manual.recorded && manual.schedule.totalRunCount == 2)
+        #expect(try await fixture.count("SELECT count(*)::int FROM schedule_fires") == 2)
+
+        let advanced = try await fixture.system.call(
+            PersistenceAPI.advanceSchedule, AdvanceSchedule(id: schedule.id, nextRunAt: next, fence: 6, version: schedule.version))
+        #expect(advanced.nextRunAt == next)
         var paused = definition
         paused.enabled = false
         let updated = try await fixture.system.call(PersistenceAPI.updateSchedule, SaveSchedule(id: schedule.id, definition: paused, nextRunAt: nil))
         #expect(updated.version == 2 && !updated.definition.enabled)
+        let stale = try await fixture.system.call(
+            PersistenceAPI.advanceSchedule, AdvanceSchedule(id: schedule.id, nextRunAt: next.addingTimeInterval(300), fence: 6, version: 1))
+        #expect(stale.nextRunAt == nil && stale.version == 2)
+
+        let once = try await fixture.system.call(
+            PersistenceAPI.createSchedule,
+            SaveSchedule(definition: ScheduleDefinition(name: "once", kind: .once, runAt: fireTime, scope: .all), nextRunAt: fireTime))
+        let done = try await fixture.system.call(
+            PersistenceAPI.advanceSchedule, AdvanceSchedule(id: once.id, nextRunAt: nil, fence: 6, version: once.version))
+        #expect(!done.definition.enabled && done.nextRunAt == nil)
         await fixture.stop()
     }
 }

@@ -17,11 +17,11 @@ struct CooperativePoolTests {
         let clock = ContinuousClock()
         try await withThrowingTaskGroup(of: Void.self) { group in
             for _ in 0..<50 {
-                group.addTask { try await postgres.query("SELECT pg_sleep(2)") }
+                group.addTask { try await postgres.query("SELECT pg_sleep(6)") }
             }
             for (index, reader) in readers.enumerated() {
                 group.addTask {
-                    _ = try await reader.readGroup(stream, group: "g", consumer: "c\(index)", count: 1, block: .seconds(2))
+                    _ = try await reader.readGroup(stream, group: "g", consumer: "c\(index)", count: 1, block: .seconds(6))
                 }
             }
             // Let every blocking call get under way.
@@ -37,7 +37,9 @@ struct CooperativePoolTests {
             }
             #expect(try await unrelated.value == 49_995_000)
             let elapsed = clock.now - start
-            #expect(elapsed < .milliseconds(250), "the unrelated task took \(elapsed)")
+            // Blocked, it would wait for the 6 s calls to end; on a loaded 2-core machine (every other suite runs
+            // alongside) a free pool can still take a second or so to get to it.
+            #expect(elapsed < .seconds(3), "the unrelated task took \(elapsed)")
             try await group.waitForAll()
         }
         postgres.close()

@@ -1,3 +1,4 @@
+import CivilTime
 import FoundationEssentials
 
 /// Dates and times the simulator writes: simulated day `n` is 2026-01-01 plus `n` days.
@@ -22,7 +23,7 @@ enum SimulatedCalendar {
     /// `yyyy-mm-dd hh:mm:ss` for Unix time `seconds` shifted by `offset` (Kite writes IST with no zone).
     static func localTimestamp(_ seconds: Int, offset: Int) -> String {
         let local = seconds + offset
-        return date(epochDay: floorDivide(local, 86_400)) + " " + clock(local)
+        return date(epochDay: CivilDate.floorDivision(local, 86_400).quotient) + " " + clock(local)
     }
 
     /// `hh:mm:ss` of Unix time `seconds` shifted by `offset`.
@@ -32,15 +33,15 @@ enum SimulatedCalendar {
 
     /// `yyyy-mm-ddThh:mm:ssZ`.
     static func iso8601(_ seconds: Int) -> String {
-        date(epochDay: floorDivide(seconds, 86_400)) + "T" + clock(seconds) + "Z"
+        date(epochDay: CivilDate.floorDivision(seconds, 86_400).quotient) + "T" + clock(seconds) + "Z"
     }
 
     /// `yyyy-mm-ddThh:mm:ss.mmmZ`, from the wall clock.
     static func iso8601Now() -> String {
         let milliseconds = Int((Date().timeIntervalSince1970 * 1000).rounded(.down))
-        let seconds = floorDivide(milliseconds, 1000)
+        let seconds = CivilDate.floorDivision(milliseconds, 1000).quotient
         let fraction = milliseconds - seconds * 1000
-        return date(epochDay: floorDivide(seconds, 86_400)) + "T" + clock(seconds) + "." + pad(fraction, 3) + "Z"
+        return date(epochDay: CivilDate.floorDivision(seconds, 86_400).quotient) + "T" + clock(seconds) + "." + pad(fraction, 3) + "Z"
     }
 
     /// Unix seconds now.
@@ -50,8 +51,8 @@ enum SimulatedCalendar {
 
     /// `yyyymmddhhmmssmmm` (Alpaca's activity id prefix).
     static func compactTimestamp(_ seconds: Int) -> String {
-        let (year, month, day) = civil(epochDay: floorDivide(seconds, 86_400))
-        let second = seconds - floorDivide(seconds, 86_400) * 86_400
+        let (year, month, day) = civil(epochDay: CivilDate.floorDivision(seconds, 86_400).quotient)
+        let second = CivilDate.floorDivision(seconds, 86_400).remainder
         return pad(year, 4) + pad(month, 2) + pad(day, 2) + pad(second / 3600, 2) + pad(second / 60 % 60, 2) + pad(second % 60, 2) + "000"
     }
 
@@ -62,25 +63,14 @@ enum SimulatedCalendar {
     }
 
     private static func clock(_ seconds: Int) -> String {
-        let second = seconds - floorDivide(seconds, 86_400) * 86_400
+        let second = CivilDate.floorDivision(seconds, 86_400).remainder
         return pad(second / 3600, 2) + ":" + pad(second / 60 % 60, 2) + ":" + pad(second % 60, 2)
     }
 
-    /// Year, month and day of a day counted from 1970-01-01 (Howard Hinnant's `civil_from_days`).
+    /// Year, month and day of a day counted from 1970-01-01.
     static func civil(epochDay: Int) -> (Int, Int, Int) {
-        let z = epochDay + 719_468
-        let era = floorDivide(z, 146_097)
-        let dayOfEra = z - era * 146_097
-        let yearOfEra = (dayOfEra - dayOfEra / 1460 + dayOfEra / 36_524 - dayOfEra / 146_096) / 365
-        let dayOfYear = dayOfEra - (365 * yearOfEra + yearOfEra / 4 - yearOfEra / 100)
-        let monthIndex = (5 * dayOfYear + 2) / 153
-        let day = dayOfYear - (153 * monthIndex + 2) / 5 + 1
-        let month = monthIndex < 10 ? monthIndex + 3 : monthIndex - 9
-        return (yearOfEra + era * 400 + (month <= 2 ? 1 : 0), month, day)
-    }
-
-    private static func floorDivide(_ value: Int, _ divisor: Int) -> Int {
-        value >= 0 ? value / divisor : (value - divisor + 1) / divisor
+        let date = CivilDate(daysSinceEpoch: epochDay)
+        return (date.year, date.month, date.day)
     }
 
     private static func pad(_ value: Int, _ width: Int) -> String {

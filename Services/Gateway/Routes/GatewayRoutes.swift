@@ -204,24 +204,3 @@ struct GatewayRoutes: Sendable {
         return SyncNowResult(accountID: account.id, snapshot: stored, holdings: holdings.count, transactions: 0)
     }
 }
-
-extension RPCClient {
-    /// Calls persistence and passes its 4xx answers on as they are (a 404 for a missing account, say).
-    func callForwardingErrors<Request, Response>(_ endpoint: Endpoint<Request, Response>, _ request: Request) async throws -> Response {
-        do {
-            return try await call(endpoint, request)
-        } catch let error as RPCError {
-            if let apiError = error.apiError, (400..<500).contains(apiError.status) { throw apiError }
-            throw APIError.unavailable("psync-persistence is unavailable: \(error.message)")
-        }
-    }
-
-    /// Like `callForwardingErrors`, but a 404 is `nil`.
-    func callOptional<Request, Response>(_ endpoint: Endpoint<Request, Response>, _ request: Request) async throws -> Response? {
-        do {
-            return try await callForwardingErrors(endpoint, request)
-        } catch let error as APIError where error.status == 404 {
-            return nil
-        }
-    }
-}

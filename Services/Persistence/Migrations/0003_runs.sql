@@ -31,9 +31,13 @@ CREATE TABLE schedule_fires (
     schedule_id  bigint NOT NULL REFERENCES schedules (id) ON DELETE CASCADE,
     fire_time    timestamptz NOT NULL,
     fired_at     timestamptz NOT NULL DEFAULT now(),
-    fence        bigint NOT NULL,
+    -- The leader's fencing token; NULL for a manual run-now.
+    fence        bigint,
+    -- When the fire was on the dispatch stream; NULL until then (a scheduler died in between).
+    sent_at      timestamptz,
     PRIMARY KEY (schedule_id, fire_time)
 );
+CREATE INDEX schedule_fires_unsent ON schedule_fires (fired_at) WHERE sent_at IS NULL;
 
 -- The highest fencing token seen: a leader whose token is older may no longer record fires.
 CREATE TABLE scheduler_fence (
@@ -100,7 +104,7 @@ CREATE TABLE jobs (
     next_attempt_at  timestamptz,
     updated_at       timestamptz NOT NULL DEFAULT now()
 );
-CREATE INDEX jobs_run ON jobs (run_id, status);
+CREATE INDEX jobs_run ON jobs (run_id, status, id);
 CREATE INDEX jobs_account ON jobs (account_id, queued_at DESC);
 CREATE INDEX jobs_queued ON jobs (queued_at DESC);
 CREATE INDEX jobs_open ON jobs (broker_code, queued_at) WHERE status IN ('queued', 'running', 'retrying');

@@ -66,6 +66,7 @@ struct PersistenceRoutes {
     private func registerRuns(on router: Router<ServiceRequestContext>) {
         router.on(PersistenceAPI.createRun) { request, context in try await runs.create(request, by: AuditActor(context)) }
         router.on(PersistenceAPI.runJobs) { request, _ in try await runs.jobs(request) }
+        router.on(PersistenceAPI.queuedJobs) { request, _ in try await runs.queuedJobs(request) }
         router.on(PersistenceAPI.markRunDispatched) { request, _ in try await runs.markDispatched(request.id) }
         router.on(PersistenceAPI.completeRun) { request, _ in try await runs.complete(request.id) }
         router.on(PersistenceAPI.listRuns) { request, _ in try await runs.list(request) }
@@ -86,6 +87,8 @@ struct PersistenceRoutes {
         router.on(PersistenceAPI.scheduleChangeMark) { _, _ in try await schedules.changeMark() }
         router.on(PersistenceAPI.recordFire) { request, _ in try await schedules.recordFire(request) }
         router.on(PersistenceAPI.advanceSchedule) { request, _ in try await schedules.advance(request) }
+        router.on(PersistenceAPI.markFiresSent) { request, _ in try await schedules.markSent(request) }
+        router.on(PersistenceAPI.unsentFires) { _, _ in try await schedules.unsent() }
     }
 
     /// The synchronous path: a snapshot fetched in the request, stored whole like one from the stream.

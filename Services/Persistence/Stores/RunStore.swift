@@ -128,6 +128,38 @@ struct RunStore: Sendable {
         return paging.page(try rows.map { try $0.job() }, id: \.id)
     }
 
+    func queuedJobs(_ request: ListQueuedJobs) async throws -> QueuedJobs {
+        let limit = request.limit ?? 5000
+        guard (1...20_000).contains(limit) else { throw APIError.unprocessable("limit must be 1-20000, got \(limit)", field: "limit") }
+        let rows = try await pool.query(
+            """
+            SELECT j.id, j.account_id, j.portfolio_id, j.broker_code, j.action, j.attempts, j.queued_at, a.api_key_id, a.transactions_cursor
+            FROM jobs j JOIN broker_accounts a ON a.id = j.account_id
+            WHERE j.run_id = \(request.id) AND j.status = 'queued' AND j.id > \(request.after ?? 0)
+            ORDER BY j.id LIMIT \(limit)
+            """
+        )
+        if rows.isEmpty, request.after == nil, try await pool.query("SELECT 1 FROM runs WHERE id = \(request.id)").isEmpty {
+            throw APIError.notFound("run \(request.id) does not exist")
+        }
+        let jobs = try rows.map { row in
+            let action = try row.enumeration(JobAction.self, named: "action")
+            return JobMessage(
+                jobID: try row.decode(named: "id"),
+                runID: request.id,
+                accountID: try row.decode(named: "account_id"),
+                portfolioID: try row.decode(named: "portfolio_id"),
+                brokerCode: try row.decode(named: "broker_code"),
+                action: action,
+                attempt: try row.decode(Int.self, named: "attempts") + 1,
+                queuedAt: try row.decode(named: "queued_at"),
+                apiKeyID: try row.decode(named: "api_key_id"),
+                cursor: action == .transactions ? try row.decode(named: "transactions_cursor") : nil
+            )
+        }
+        return QueuedJobs(jobs: jobs, next: jobs.count == limit ? jobs.last?.jobID : nil)
+    }
+
     func markDispatched(_ id: Int) async throws -> Run {
         guard
             let row = try await pool.query(
@@ -153,18 +185,20 @@ struct RunStore: Sendable {
     }
 
     func detail(_ id: Int) async throws -> RunDetail {
-        try await pool.withConnection { connection in
-            guard let run = try await connection.query("SELECT \(Columns.run) FROM runs r WHERE r.id = \(id)").first?.run() else {
+        // One snapshot for the run row and its jobs, so the counts and the progress agree.
+        try await pool.withTransaction { connection in
+            try connection.execute("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ, READ ONLY")
+            guard let run = try connection.query("SELECT \(Columns.run) FROM runs r WHERE r.id = \(id)").first?.run() else {
                 throw APIError.notFound("run \(id) does not exist")
             }
             var brokers: [String: BrokerProgress] = [:]
-            for row in try await connection.query("SELECT broker_code, status, count(*)::int AS n FROM jobs WHERE run_id = \(id) GROUP BY 1, 2") {
+            for row in try connection.query("SELECT broker_code, status, count(*)::int AS n FROM jobs WHERE run_id = \(id) GROUP BY 1, 2") {
                 let broker: String = try row.decode(named: "broker_code")
                 let count: Int = try row.decode(named: "n")
                 brokers[broker, default: BrokerProgress(brokerCode: broker, total: 0, byStatus: [:])].total += count
                 brokers[broker]!.byStatus[try row.decode(String.self, named: "status")] = count
             }
-            let failures = try await connection.query(
+            let failures = try connection.query(
                 """
                 SELECT coalesce(last_error, 'unknown') AS reason, error_kind, count(*)::int AS n FROM jobs
                 WHERE run_id = \(id) AND status IN ('failed', 'dead') GROUP BY 1, 2 ORDER BY 3 DESC, 1 LIMIT 50

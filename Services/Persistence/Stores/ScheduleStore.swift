@@ -98,10 +98,10 @@ struct ScheduleStore: Sendable {
     }
 
     /// Records the fire once: refuses a fencing token older than the newest seen (a deposed leader),
-    /// and reports `recorded: false` for a fire already recorded, which must not be dispatched again.
+    /// and reports `recorded: false` for a fire already recorded. The schedule's next fire is left to `advance`.
     func recordFire(_ request: RecordFire) async throws -> FireRecorded {
         try await pool.withTransaction { connection in
-            try Self.checkFence(request.fence, on: connection)
+            if let fence = request.fence { try Self.checkFence(fence, on: connection) }
             guard try connection.query("SELECT 1 FROM schedules WHERE id = \(request.id) FOR UPDATE").first != nil else {
                 throw APIError.notFound("schedule \(request.id) does not exist")
             }
@@ -114,8 +114,7 @@ struct ScheduleStore: Sendable {
             if inserted == 1 {
                 try connection.execute(
                     """
-                    UPDATE schedules SET last_run_at = \(request.fireTime), total_run_count = total_run_count + 1, next_run_at = \(request.nextRunAt),
-                        enabled = CASE WHEN kind = 'once' THEN false ELSE enabled END
+                    UPDATE schedules SET last_run_at = greatest(last_run_at, \(request.fireTime)), total_run_count = total_run_count + 1
                     WHERE id = \(request.id)
                     """
                 )
@@ -125,16 +124,58 @@ struct ScheduleStore: Sendable {
         }
     }
 
+    /// Moves the next fire, unless the schedule was edited since the leader planned (its version moved on).
+    /// With no next fire a one-off schedule is disabled.
     func advance(_ request: AdvanceSchedule) async throws -> Schedule {
         try await pool.withTransaction { connection in
             try Self.checkFence(request.fence, on: connection)
-            guard
-                let row = try connection.query(
-                    "UPDATE schedules sc SET next_run_at = \(request.nextRunAt) WHERE sc.id = \(request.id) RETURNING \(Columns.schedule)"
-                ).first
-            else { throw APIError.notFound("schedule \(request.id) does not exist") }
+            if let sent = request.sentFireTime {
+                try connection.execute(
+                    "UPDATE schedule_fires SET sent_at = now() WHERE schedule_id = \(request.id) AND fire_time = \(sent) AND sent_at IS NULL")
+            }
+            try connection.execute(
+                """
+                UPDATE schedules SET next_run_at = \(request.nextRunAt),
+                    enabled = CASE WHEN kind = 'once' AND \(request.nextRunAt)::timestamptz IS NULL THEN false ELSE enabled END
+                WHERE id = \(request.id) AND version = \(request.version)
+                """
+            )
+            guard let row = try connection.query("SELECT \(Columns.schedule) FROM schedules sc WHERE sc.id = \(request.id)").first else {
+                throw APIError.notFound("schedule \(request.id) does not exist")
+            }
             return try row.schedule()
         }
+    }
+
+    func markSent(_ request: MarkFiresSent) async throws -> StoredCount {
+        guard !request.fires.isEmpty else { return StoredCount(stored: 0) }
+        guard request.fires.count <= 1000 else { throw APIError.unprocessable("at most 1000 fires at a time", field: "fires") }
+        let marked = try await pool.execute(
+            """
+            UPDATE schedule_fires f SET sent_at = now()
+            FROM unnest(\(request.fires.map(\.scheduleID))::bigint[], \(request.fires.map(\.fireTime))::timestamptz[]) AS s(schedule_id, fire_time)
+            WHERE f.schedule_id = s.schedule_id AND f.fire_time = s.fire_time AND f.sent_at IS NULL
+            """
+        )
+        return StoredCount(stored: marked)
+    }
+
+    func unsent() async throws -> UnsentFires {
+        let rows = try await pool.query(
+            """
+            SELECT f.schedule_id, f.fire_time, s.scope_kind, s.scope_id, s.actions FROM schedule_fires f JOIN schedules s ON s.id = f.schedule_id
+            WHERE f.sent_at IS NULL ORDER BY f.fired_at, f.schedule_id LIMIT 1000
+            """
+        )
+        return UnsentFires(
+            fires: try rows.map { row in
+                FireMessage(
+                    scheduleID: try row.decode(named: "schedule_id"),
+                    fireTime: try row.decode(named: "fire_time"),
+                    scope: SyncScope(kind: try row.enumeration(ScopeKind.self, named: "scope_kind"), id: try row.decode(named: "scope_id")),
+                    actions: try row.decode([String].self, named: "actions").compactMap(JobAction.init(rawValue:))
+                )
+            })
     }
 
     /// Postgres is the fence authority: the token must be at least the newest recorded, which it then becomes.

@@ -211,9 +211,37 @@ public struct ListSyncTargets: PagedRequest, Equatable {
     }
 }
 
+/// A run's queued jobs, in job id order, as the messages the dispatcher puts on the brokers' streams.
+public struct ListQueuedJobs: Codable, Sendable, Equatable {
+    /// The run.
+    public var id: Int
+    /// Continue after this job id (a previous page's `next`).
+    public var after: Int?
+    /// Jobs per page: default 5,000, at most 20,000.
+    public var limit: Int?
+    public init(id: Int, after: Int? = nil, limit: Int? = nil) {
+        self.id = id
+        self.after = after
+        self.limit = limit
+    }
+}
+
+public struct QueuedJobs: Codable, Sendable, Equatable {
+    public var jobs: [JobMessage]
+    /// `after` for the next page; `nil` after the last.
+    public var next: Int?
+    public init(jobs: [JobMessage], next: Int?) {
+        self.jobs = jobs
+        self.next = next
+    }
+}
+
 extension PersistenceAPI {
     public static let createRun = Endpoint<CreateRun, RunCreated>(.post, "/v1/runs", scopes: .operators, summary: "Create a run and its jobs")
     public static let runJobs = Endpoint<ListRunJobs, Page<Job>>(.get, "/v1/runs/{id}/jobs", scopes: .readers, summary: "A run's jobs")
+    public static let queuedJobs = Endpoint<ListQueuedJobs, QueuedJobs>(
+        .get, "/v1/runs/{id}/queued-jobs", scopes: .operators, summary: "A run's queued jobs as stream messages, for fan-out"
+    )
     public static let markRunDispatched = Endpoint<ByID, Run>(
         .post, "/v1/runs/{id}/dispatched", scopes: .operators, summary: "Record that every job of a run is queued"
     )

@@ -30,24 +30,24 @@ public struct ScheduleChangeMark: Codable, Sendable, Equatable {
     public init(mark: Int) { self.mark = mark }
 }
 
-/// Records one fire of a schedule, before it is dispatched.
+/// Records one fire of a schedule, before it is dispatched. It does not move the schedule: the
+/// leader advances it (`advanceSchedule`) only after the fire is on the dispatch stream, so a leader
+/// that dies in between leaves the fire due and its successor sends it (once: see the scheduler).
 public struct RecordFire: Codable, Sendable, Equatable {
     public var id: Int
     /// The scheduled time being fired.
     public var fireTime: Date
-    /// The leader's fencing token; a token older than the newest seen is refused.
-    public var fence: Int
-    /// The schedule's next fire after this one (`nil`: none, e.g. a one-off).
-    public var nextRunAt: Date?
-    public init(id: Int, fireTime: Date, fence: Int, nextRunAt: Date?) {
+    /// The leader's fencing token; a token older than the newest seen is refused. `nil` for a
+    /// manual run-now, which any scheduler replica may record.
+    public var fence: Int?
+    public init(id: Int, fireTime: Date, fence: Int?) {
         self.id = id
         self.fireTime = fireTime
         self.fence = fence
-        self.nextRunAt = nextRunAt
     }
 }
 
-/// Whether the fire was recorded now (false: it was recorded before, so it must not be dispatched again).
+/// Whether the fire was recorded now (false: it was recorded before).
 public struct FireRecorded: Codable, Sendable, Equatable {
     public var recorded: Bool
     public var schedule: Schedule
@@ -57,16 +57,45 @@ public struct FireRecorded: Codable, Sendable, Equatable {
     }
 }
 
-/// Advances a schedule's next fire without firing (skipped misfires).
+/// Moves a schedule's next fire (after a fire was sent, or past skipped misfires).
 public struct AdvanceSchedule: Codable, Sendable, Equatable {
     public var id: Int
+    /// `nil`: it never fires again; a one-off schedule is then disabled.
     public var nextRunAt: Date?
     public var fence: Int
-    public init(id: Int, nextRunAt: Date?, fence: Int) {
+    /// The schedule version the leader planned from: an edit since then wins, and nothing moves.
+    public var version: Int
+    /// The fire just sent, recorded as sent whatever happens to the schedule.
+    public var sentFireTime: Date?
+    public init(id: Int, nextRunAt: Date?, fence: Int, version: Int, sentFireTime: Date? = nil) {
         self.id = id
         self.nextRunAt = nextRunAt
         self.fence = fence
+        self.version = version
+        self.sentFireTime = sentFireTime
     }
+}
+
+/// One recorded fire of a schedule.
+public struct FireReference: Codable, Sendable, Equatable, Hashable {
+    public var scheduleID: Int
+    public var fireTime: Date
+    public init(scheduleID: Int, fireTime: Date) {
+        self.scheduleID = scheduleID
+        self.fireTime = fireTime
+    }
+}
+
+/// Fires now known to be on the dispatch stream.
+public struct MarkFiresSent: Codable, Sendable, Equatable {
+    public var fires: [FireReference]
+    public init(fires: [FireReference]) { self.fires = fires }
+}
+
+/// Fires recorded but not known to be sent (their scheduler died in between), oldest first, at most 1,000.
+public struct UnsentFires: Codable, Sendable, Equatable {
+    public var fires: [FireMessage]
+    public init(fires: [FireMessage]) { self.fires = fires }
 }
 
 extension PersistenceAPI {
@@ -80,6 +109,12 @@ extension PersistenceAPI {
     )
     public static let recordFire = Endpoint<RecordFire, FireRecorded>(
         .post, "/v1/schedules/{id}/fires", scopes: .services, summary: "Record a fire once, under the leader's fencing token"
+    )
+    public static let markFiresSent = Endpoint<MarkFiresSent, StoredCount>(
+        .post, "/v1/schedule-fires/sent", scopes: .services, summary: "Record that fires are on the dispatch stream"
+    )
+    public static let unsentFires = Endpoint<Empty, UnsentFires>(
+        .get, "/v1/schedule-fires/unsent", scopes: .services, summary: "Fires recorded but not known to be sent, oldest first"
     )
     public static let advanceSchedule = Endpoint<AdvanceSchedule, Schedule>(
         .post, "/v1/schedules/{id}/advance", scopes: .services, summary: "Move a schedule's next fire without firing"

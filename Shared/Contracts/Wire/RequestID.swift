@@ -26,3 +26,23 @@ public enum RequestID {
             }
     }
 }
+
+/// Who an operation is for (`alice@laptop` from the CLI, or the kind of token), carried like the
+/// request id: servers adopt the caller's `x-psync-actor`, RPC clients send it on, so a change a
+/// service makes for an administrator is audited under the administrator's name.
+public enum RequestActor {
+    /// The HTTP header that carries it.
+    public static let header = "x-psync-actor"
+
+    /// The actor of the operation this task is working for, if any.
+    @TaskLocal public static var current: String?
+
+    /// Whether `text` is acceptable as an actor: 1-64 letters, digits, spaces, `@ . - _`.
+    public static func isValid(_ text: String) -> Bool {
+        !text.isEmpty && text.utf8.count <= 64
+            && text.utf8.allSatisfy { byte in
+                (UInt8(ascii: "a")...UInt8(ascii: "z")).contains(byte) || (UInt8(ascii: "A")...UInt8(ascii: "Z")).contains(byte)
+                    || (UInt8(ascii: "0")...UInt8(ascii: "9")).contains(byte) || " @.-_".utf8.contains(byte)
+            }
+    }
+}

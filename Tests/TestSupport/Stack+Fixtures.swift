@@ -1,17 +1,16 @@
-import Contracts
+public import Contracts
 import CurlClient
 import Foundation
-import RPC
+import PostgresClient
+public import RPC
 import RedisClient
-import SandboxData
+public import SandboxData
 import Streams
-import TestSupport
-import Testing
 
-/// Helpers that drive a stack with brokersim and gateways (before the dispatcher exists, jobs are queued here).
+/// Helpers that drive a stack: accounts with credentials, runs, brokersim's control API.
 extension Stack {
     /// A user and portfolio with `count` accounts of `broker`, credentials sealed through the gateway.
-    func makeAccounts(
+    public func makeAccounts(
         broker: String,
         count: Int,
         apiKeyID: String? = nil,
@@ -31,7 +30,7 @@ extension Stack {
     }
 
     /// Creates a run and puts its jobs on the brokers' streams, as the dispatcher will.
-    func enqueueRun(_ scope: SyncScope, actions: [JobAction] = [.holdings]) async throws -> (Run, [Job]) {
+    public func enqueueRun(_ scope: SyncScope, actions: [JobAction] = [.holdings]) async throws -> (Run, [Job]) {
         let run = try await persistence.call(PersistenceAPI.createRun, CreateRun(trigger: .manual, scope: scope, actions: actions)).run
         var jobs: [Job] = []
         var cursor: String?
@@ -57,7 +56,7 @@ extension Stack {
     }
 
     /// Waits until every job of the run has ended.
-    func waitForRun(_ id: Int, timeout: Duration = .seconds(60)) async throws -> RunDetail {
+    public func waitForRun(_ id: Int, timeout: Duration = .seconds(60)) async throws -> RunDetail {
         var detail: RunDetail?
         try await eventually(timeout: timeout, every: .milliseconds(100), "run \(id) to end") {
             detail = try await admin.call(PersistenceAPI.getRun, ByID(id: id))
@@ -67,7 +66,7 @@ extension Stack {
     }
 
     /// brokersim's control API.
-    func simulator(_ method: String, _ path: String, _ body: String? = nil) async throws -> String {
+    public func simulator(_ method: String, _ path: String, _ body: String? = nil) async throws -> String {
         guard let brokersim = first("psync-brokersim") else { throw HarnessError("psync-brokersim is not running") }
         let response = try await http.execute(
             HTTPClientRequest(
@@ -81,21 +80,51 @@ extension Stack {
         return response.text
     }
 
-    func simulatorStats() async throws -> [String: Any] {
+    public func simulatorStats() async throws -> [String: Any] {
         try JSONSerialization.jsonObject(with: Data(try await simulator("GET", "/sim/stats").utf8)) as? [String: Any] ?? [:]
     }
 
     /// The holdings stored for an account, as comparable tuples.
-    func storedHoldings(_ accountID: Int) async throws -> [String] {
+    public func storedHoldings(_ accountID: Int) async throws -> [String] {
         try await admin.call(PersistenceAPI.accountHoldings, ByID(id: accountID)).holdings.map {
             "\($0.symbol) \($0.exchange ?? "-") \($0.quantity) \($0.averagePrice) \($0.lastPrice.map { "\($0)" } ?? "-") \($0.currency)"
         }.sorted()
     }
 
     /// The holdings brokersim serves for a token on a day, in the same form.
-    static func expectedHoldings(token: String, day: Int = 0, count: Int = 20, market: SimulatedPortfolio.Market = .india) -> [String] {
+    public static func expectedHoldings(token: String, day: Int = 0, count: Int = 20, market: SimulatedPortfolio.Market = .india) -> [String] {
         SimulatedPortfolio(token: token, day: day, count: count, market: market).holdings.map {
             "\($0.symbol) \($0.exchange) \($0.quantity) \($0.averagePrice) \($0.lastPrice) \($0.currency)"
         }.sorted()
     }
+}
+
+extension Stack {
+    /// `count` active accounts of `broker` inserted straight into the database (for scale), in
+    /// portfolios of `perPortfolio` under one new user; no credentials. Returns the portfolio ids.
+    @discardableResult
+    public func seedAccounts(broker: String, count: Int, perPortfolio: Int = 100) async throws -> [Int] {
+        let user: Int = try await database.query(
+            "INSERT INTO users (email, name) VALUES (\("seed-\(UUID().uuidString.prefix(12))@example.com"), 'Seed') RETURNING id"
+        ).scalar()
+        let portfolioCount = (count + perPortfolio - 1) / perPortfolio
+        let portfolios = try await database.query(
+            "INSERT INTO portfolios (user_id, name, base_currency) SELECT \(user), 'P' || g, 'INR' FROM generate_series(1, \(portfolioCount)) g RETURNING id"
+        ).map { try $0.decode(Int.self, at: 0) }.sorted()
+        try await database.execute(
+            """
+            INSERT INTO broker_accounts (portfolio_id, broker_code, label)
+            SELECT p.id, \(broker), 'A' || g FROM unnest(\(portfolios)::bigint[]) WITH ORDINALITY AS p(id, n)
+                CROSS JOIN generate_series(1, \(perPortfolio)) g
+            WHERE (p.n - 1) * \(perPortfolio) + g <= \(count)
+            """
+        )
+        return portfolios
+    }
+
+    /// A typed client for the dispatcher (admin token).
+    public var dispatcher: RPCClient<CurlTransport> { get throws { try client("psync-dispatcher") } }
+
+    /// A typed client for the first scheduler replica (admin token).
+    public var scheduler: RPCClient<CurlTransport> { get throws { try client("psync-scheduler") } }
 }
