@@ -94,7 +94,7 @@ let package = Package(
         service("Dispatcher", ["Streams", "RPC", "RedisClient", "CurlClient", hummingbird, lifecycle, metrics]),
         service("Gateway", ["Brokers", "Streams", "RedisClient", "RPC", "CurlClient", "Cryptography", hummingbird, lifecycle, metrics]),
         service("Persistence", ["PostgresClient", "RedisClient", "Streams", hummingbird], resources: [.embedInCode("Migrations")]),
-        service("Monitor"),
+        service("Monitor", ["Streams", "RPC", "RedisClient", "CurlClient", hummingbird, lifecycle, metrics, httpTypes, nioCore]),
         service("BrokerSim", ["SandboxData", "Cryptography", "ExactDecimal", "CivilTime", hummingbird, httpTypes, nioCore]),
         .executableTarget(
             name: "AdminCLI",
@@ -134,6 +134,8 @@ let package = Package(
         tests("BrokerSimTests", ["BrokerSim", "SandboxData", "TestSupport", "CurlClient", "Contracts", "ExactDecimal", "ServiceKit", nioCore]),
         tests("SchedulerTests", ["TestSupport", "RPC", "Contracts", "CurlClient", "RedisClient", "PostgresClient", "Streams"]),
         tests("DispatcherTests", ["TestSupport", "RPC", "Contracts", "CurlClient", "RedisClient", "PostgresClient", "Streams"]),
+        tests("MonitorTests", ["TestSupport", "RPC", "Contracts", "CurlClient", "RedisClient", "PostgresClient", "Streams"]),
+        tests("AdminCLITests", ["TestSupport", "RPC", "Contracts", "CurlClient", "RedisClient", "PostgresClient"]),
         tests("EndToEndTests", ["TestSupport", "RPC", "Contracts", "CurlClient"]),
     ]
 )
