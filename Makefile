@@ -45,22 +45,27 @@ test: deps lint ## Build (debug and release), run every test, print the summary
 	grep -E '^(✔|✘) Test run with|Executed [0-9]+ tests' $(TEST_LOG) || true; \
 	exit $$status
 
-up: ## Run the whole system locally (coming with the local-stack issue)
-	@echo "make up: not yet — the local stack arrives with the stack issue; 'make test' runs everything that exists"
+up: ## Run the whole system locally: install what is missing, build, start, seed a demo, sync
+	compose/local/up.sh
 
-down: ## Stop what `make up` started
-	@echo "make down: not yet"
+down: ## Stop what `make up` started (by pid); the data stays in .run/
+	compose/local/down.sh
 
-clean: ## Remove build products and the local stack's data
-	rm -rf .build .run
+clean: ## Stop the local stack and remove its data (.run/)
+	compose/local/down.sh
+	rm -rf .run
 
-logs: ## Tail a service's log: make logs SERVICE=psync-persistence
-	@echo "make logs: not yet"
+logs: ## Follow a service's log: make logs SERVICE=psync-dispatcher
+	compose/local/logs.sh "$(SERVICE)"
 
 bench: deps ## Benchmarks (release build); figures go to BENCHMARKS.md and Tests/Benchmarks/results.json
 	swift build -c release $(SWIFT_BUILD_FLAGS)
 	.build/release/psync-bench persistence
 	.build/release/psync-bench dispatch
 
-chaos fuzz compose-test: ## Fault injection, fuzzing, the compose test (later issues)
+compose-test: ## The compose stack, offline and on loopback only, with 3 SANDBOX gateway replicas (needs root)
+	swift build -c release $(SWIFT_BUILD_FLAGS)
+	compose/test/run.sh
+
+chaos fuzz: ## Fault injection, fuzzing (later issues)
 	@echo "make $@: not yet"
