@@ -23,6 +23,8 @@ public struct ServiceApp {
     public let configuration: ServiceConfiguration
     /// Register endpoints here.
     public let router: Router<ServiceRequestContext>
+    /// Every endpoint registered on `router`, which `GET /openapi.json` describes.
+    public let catalog: EndpointCatalog
     /// Counters the heartbeat publishes.
     public let stats: WorkerStats
     /// The process logger.
@@ -51,6 +53,8 @@ public struct ServiceApp {
         router.add(middleware: AuthMiddleware(tokens: configuration.tokens))
         router.add(middleware: MetricsMiddleware())
         router.addHealthRoutes(identity: identity, checks: readiness, metrics: metrics)
+        catalog = EndpointCatalog.attach(to: router)
+        router.addAPIDescription(identity: identity, catalog: catalog)
         if let heartbeat {
             services.append(Heartbeat(redis: heartbeat, identity: identity, stats: stats, interval: configuration.heartbeatInterval, logger: logger))
         }

@@ -50,7 +50,7 @@ struct ExecutableTests {
                 "PSYNC_REDIS_URL": redis.url, "PSYNC_HTTP_HOST": "0.0.0.0", "PSYNC_HTTP_PORT": "0", "PSYNC_ADDRESS_FILE": addressFile,
                 "PSYNC_HEARTBEAT_INTERVAL": "200ms", "PSYNC_ADVERTISE_HOST": "gateway-sandbox-1",
             ])
-        defer { _ = gateway.child.signal(SIGTERM) }
+        defer { gateway.child.signal(SIGTERM) }
         let written = try String(contentsOfFile: addressFile, encoding: .utf8)
         let port = try #require(written.split(separator: ":").last.flatMap { Int($0) })
         #expect(written == "http://0.0.0.0:\(port)")

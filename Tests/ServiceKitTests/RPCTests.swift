@@ -132,3 +132,41 @@ extension HTTPFields {
         return copy
     }
 }
+
+@Suite("The API description")
+struct APIDescriptionTests {
+    @Test("GET /openapi.json describes every registered endpoint with its scopes, parameters and schemas; it needs a token")
+    func openAPI() async throws {
+        try await makeTestService().makeApplication().test(.router) { client in
+            let anonymous = try await client.execute(uri: "/openapi.json", method: .get)
+            #expect(anonymous.status == .unauthorized)
+            let response = try await client.execute(uri: "/openapi.json", method: .get, headers: [.authorization: "Bearer \(Tokens.read)"])
+            #expect(response.status == .ok)
+            let document = try JSONCoding.decode(JSONValue.self, from: Array(response.body.readableBytesView))
+            guard case .object(let root) = document, case .object(let paths)? = root["paths"] else {
+                Issue.record("no paths in \(document)")
+                return
+            }
+            #expect(root["openapi"] == "3.1.0")
+            for path in ["/v1/echo", "/v1/admin/thing", "/v1/internal/thing", "/v1/items/{id}", "/v1/items/{id}/disable", "/healthz", "/metrics"] {
+                #expect(paths[path] != nil, "\(path) is not described")
+            }
+            guard case .object(let item)? = paths["/v1/items/{id}"], case .object(let get)? = item["get"], case .object(let patch)? = item["patch"] else {
+                Issue.record("GET and PATCH /v1/items/{id} are not both described")
+                return
+            }
+            #expect(get["x-psync-scopes"] == ["read", "service", "admin"])
+            #expect(patch["x-psync-scopes"] == ["admin"])
+            guard case .array(let parameters)? = get["parameters"] else {
+                Issue.record("no parameters on GET /v1/items/{id}")
+                return
+            }
+            let described = parameters.compactMap { parameter -> String? in
+                guard case .object(let fields) = parameter, case .string(let name)? = fields["name"], case .string(let place)? = fields["in"] else { return nil }
+                return "\(place):\(name)"
+            }
+            #expect(Set(described) == ["path:id", "query:includeHistory"])
+            #expect(patch["requestBody"] != nil)
+        }
+    }
+}
