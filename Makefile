@@ -67,5 +67,9 @@ compose-test: ## The compose stack, offline and on loopback only, with 3 SANDBOX
 	swift build -c release $(SWIFT_BUILD_FLAGS)
 	compose/test/run.sh
 
-chaos fuzz: ## Fault injection, fuzzing (later issues)
+fuzz: ## schemathesis against every service (with and without a token), on a private local stack
+	swift build -c release $(SWIFT_BUILD_FLAGS)
+	Tests/Fuzz/fuzz.sh
+
+chaos: ## Fault injection (later issues)
 	@echo "make $@: not yet"

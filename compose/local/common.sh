@@ -2,7 +2,7 @@
 # Everything the local stack writes is under .run/ (git-ignored): data, logs, pids, secrets, the CLI's config.
 
 ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
-RUN="$ROOT/.run"
+RUN="${PSYNC_RUN_DIR:-$ROOT/.run}"
 BIN="$ROOT/.build/release"
 
 # The port block (override any of them from the environment).
