@@ -61,7 +61,7 @@ start_postgres() {
     mkdir -p "$RUN/postgres"
     [ "$(id -u)" = 0 ] && chown postgres:postgres "$RUN/postgres"
     if [ ! -s "$data/PG_VERSION" ]; then
-        say "creating a PostgreSQL cluster in .run/postgres"
+        say "creating a PostgreSQL cluster in ${RUN#"$ROOT"/}/postgres"
         local pwfile="$RUN/postgres/.pw"
         (umask 077 && cat "$RUN/secrets/postgres_password" > "$pwfile")
         [ "$(id -u)" = 0 ] && chown postgres:postgres "$pwfile"
