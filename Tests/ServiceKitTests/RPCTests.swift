@@ -170,3 +170,38 @@ struct APIDescriptionTests {
         }
     }
 }
+
+@Suite("Slow clients")
+struct SlowClientTests {
+    /// Opens a TCP connection to 127.0.0.1:`port` and sends `text`, never finishing the request.
+    static func dribble(port: Int, _ text: String) -> Int32 {
+        let descriptor = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+        var address = sockaddr_in()
+        address.sin_family = sa_family_t(AF_INET)
+        address.sin_port = in_port_t(UInt16(port).bigEndian)
+        address.sin_addr.s_addr = inet_addr("127.0.0.1")
+        let connected = withUnsafePointer(to: &address) {
+            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { connect(descriptor, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) }
+        }
+        if connected == 0 { _ = text.withCString { send(descriptor, $0, strlen($0), Int32(MSG_NOSIGNAL)) } }
+        return descriptor
+    }
+
+    @Test("256 clients that never finish their headers do not keep a normal request from being served at once")
+    func slowLoris() async throws {
+        try await makeTestService().makeApplication().test(.live) { client in
+            let port = try #require(client.port)
+            let descriptors = (0..<256).map { _ in Self.dribble(port: port, "POST /v1/echo HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Length: 100\r\n") }
+            defer { for descriptor in descriptors { close(descriptor) } }
+            #expect(descriptors.allSatisfy { $0 >= 0 })
+            let http = HTTPClient()
+            defer { http.shutdown() }
+            let started = ContinuousClock.now
+            for _ in 0..<20 {
+                let response = try await http.execute(HTTPClientRequest(url: "http://127.0.0.1:\(port)/healthz", timeout: .seconds(5)))
+                #expect(response.status == 200)
+            }
+            #expect(ContinuousClock.now - started < .seconds(5), "20 requests took \(ContinuousClock.now - started) beside 256 slow clients")
+        }
+    }
+}
