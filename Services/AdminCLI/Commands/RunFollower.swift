@@ -72,8 +72,8 @@ struct RunFollower {
         } else if detail.done > 0, detail.total > detail.done {
             let rate = Double(detail.done) / max(elapsed, 0.001)
             parts.append("ETA \(Format.duration(Double(detail.total - detail.done) / rate))")
-        } else {
-            parts.append(detail.run.status.rawValue)
+        } else if detail.run.status == .dispatching {
+            parts.append("dispatching")
         }
         return parts.joined(separator: " · ")
     }

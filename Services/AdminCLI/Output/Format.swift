@@ -8,17 +8,17 @@ enum Format {
         let formatter = DateFormatter()
         formatter.locale = Locale(identifier: "en_US_POSIX")
         formatter.timeZone = TimeZone.current
-        formatter.dateFormat = "yyyy-MM-dd HH:mm:ss zzz"
+        formatter.dateFormat = "yyyy-MM-dd HH:mm:ss xxx"
         return formatter
     }()
 
-    /// `2026-11-25 08:00:00 IST` in the local time zone; `-` for none.
+    /// `2026-11-25 08:00:00 +05:30` in the local time zone; `-` for none.
     static func time(_ date: Date?) -> String {
         guard let date else { return "-" }
         return local.string(from: date)
     }
 
-    /// `2026-11-25 08:00:00 IST (in 4m 59s)`.
+    /// `2026-11-25 08:00:00 +05:30 (in 4m 59s)`.
     static func timeWithDistance(_ date: Date?, now: Date = Date()) -> String {
         guard let date else { return "-" }
         return "\(time(date)) (\(distance(date, now: now)))"

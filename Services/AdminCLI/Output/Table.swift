@@ -25,9 +25,35 @@ struct Table {
         rows.append(cells)
     }
 
+    /// Rows whose numeric columns show every number with the column's longest fraction (`2424.2` → `2424.20`),
+    /// so decimal points line up; the value is unchanged, only trailing zeros are added.
+    private func alignedDecimals() -> [[String]] {
+        var rows = rows
+        for (index, column) in columns.enumerated() where column.numeric {
+            let scale = rows.compactMap { index < $0.count ? Self.fractionDigits($0[index]) : nil }.max() ?? 0
+            guard scale > 0 else { continue }
+            for row in rows.indices where index < rows[row].count {
+                guard let digits = Self.fractionDigits(rows[row][index]), digits < scale else { continue }
+                rows[row][index] += (digits == 0 ? "." : "") + String(repeating: "0", count: scale - digits)
+            }
+        }
+        return rows
+    }
+
+    /// Digits after the point of a plain decimal such as `-12.5`; `nil` for anything else.
+    private static func fractionDigits(_ cell: String) -> Int? {
+        let body = cell.hasPrefix("-") ? cell.dropFirst() : Substring(cell)
+        let parts = body.split(separator: ".", omittingEmptySubsequences: false)
+        guard !body.isEmpty, parts.count <= 2, parts.allSatisfy({ !$0.isEmpty && $0.allSatisfy(\.isASCII) && $0.allSatisfy(\.isNumber) }) else {
+            return nil
+        }
+        return parts.count == 2 ? parts[1].count : 0
+    }
+
     /// The table as lines; `empty` instead when it has no rows.
     func render(empty: String = "(none)") -> String {
         guard !rows.isEmpty else { return empty + "\n" }
+        let rows = alignedDecimals()
         var widths = columns.map(\.title.count)
         for row in rows {
             for (index, cell) in row.enumerated() where index < widths.count { widths[index] = max(widths[index], cell.count) }
