@@ -14,19 +14,34 @@ struct StatusCommand: AsyncParsableCommand {
 
     func run() async throws {
         let allReady = try await AdminSession.run(connection) { session -> Bool in
-            var allReady = true
-            var table = Table("SERVICE", "STATE", "URL")
+            var states: [ServiceState] = []
             for service in [session.persistence, session.dispatcher, session.scheduler, session.monitor] {
-                var state = "down"
+                var state = ServiceState(service: service.name, url: service.baseURL, status: "down", checks: [:])
                 if let response = try? await session.http.execute(HTTPClientRequest(url: service.baseURL + "/readyz", timeout: .seconds(5))) {
-                    state = (try? JSONCoding.decode(HealthReport.self, from: response.body))?.status ?? "HTTP \(response.status)"
+                    let report = try? JSONCoding.decode(HealthReport.self, from: response.body)
+                    state.status = report?.status ?? "HTTP \(response.status)"
+                    state.checks = report?.checks ?? [:]
                 }
-                allReady = allReady && state == "ok"
-                table.append([service.name, state, service.baseURL])
+                states.append(state)
             }
-            Console.write(table.render())
-            return allReady
+            try Console.emit(states) { states in
+                var table = Table("SERVICE", "STATE", "URL", "CHECKS")
+                for state in states {
+                    let checks = state.checks.sorted { $0.key < $1.key }.map { "\($0.key) \($0.value)" }.joined(separator: ", ")
+                    table.append([state.service, state.status, state.url, checks.isEmpty ? "-" : checks])
+                }
+                return table.render()
+            }
+            return states.allSatisfy { $0.status == "ok" }
         }
         if !allReady { throw ExitCode(1) }
     }
+}
+
+/// One service's answer to `/readyz`, as `psync status --json` prints it.
+struct ServiceState: Codable {
+    var service: String
+    var url: String
+    var status: String
+    var checks: [String: String]
 }
