@@ -1,0 +1,26 @@
+import ArgumentParser
+
+/// Every top-level command, in the order `psync --help` lists them.
+enum AdminCommands {
+    static let all: [any ParsableCommand.Type] = [
+        StatusCommand.self,
+        UserCommand.self,
+        PortfolioCommand.self,
+        AccountCommand.self,
+        BrokerCommand.self,
+        CredentialsCommand.self,
+        SyncCommand.self,
+        HoldingsCommand.self,
+        TotalsCommand.self,
+        TransactionsCommand.self,
+        ScheduleCommand.self,
+        RunsCommand.self,
+        JobsCommand.self,
+        WorkersCommand.self,
+        QueuesCommand.self,
+        DeadCommand.self,
+        ImportCommand.self,
+        KeysCommand.self,
+        KiteCommand.self,
+    ]
+}

@@ -1,0 +1,61 @@
+import ArgumentParser
+import Contracts
+import Foundation
+
+/// When a schedule fires: `--every`, `--cron` with `--tz`, or `--at`.
+struct ScheduleTiming: ParsableArguments {
+    @Option(help: "Fire every interval: 5s, 15m, 1h, 1d, 1h30m.") var every: String?
+    @Option(help: "Fire on a five-field cron expression, e.g. \"0 9 * * MON-FRI\".") var cron: String?
+    @Option(help: "IANA time zone for --cron and a local --at (default: this machine's zone).") var tz: String?
+    @Option(help: "Fire once at this time: ISO-8601 with an offset (2026-12-01T09:00:00+05:30), or a local time (2026-12-01 09:00) in --tz.")
+    var at: String?
+
+    var isGiven: Bool { every != nil || cron != nil || at != nil }
+
+    var zone: String { tz ?? TimeZone.current.identifier }
+
+    /// The patch fields for what was given; throws when more than one kind is given.
+    func patch(into patch: inout SchedulePatch) throws {
+        let given = [every, cron, at].compactMap { $0 }.count
+        guard given <= 1 else { throw CLIError("give one of --every, --cron and --at") }
+        if let every {
+            guard let seconds = DurationText.seconds(every) else {
+                throw CLIError("--every must be an interval such as 5s, 15m, 1h or 1d, got '\(every)'")
+            }
+            patch.kind = .interval
+            patch.everySeconds = seconds
+        } else if let cron {
+            patch.kind = .cron
+            patch.cron = cron
+            patch.timeZone = zone
+        } else if let at {
+            patch.kind = .once
+            patch.runAt = try Self.time(at, zone: zone)
+            if let tz { patch.timeZone = tz }
+        }
+        if let tz, patch.timeZone == nil { patch.timeZone = tz }
+    }
+
+    /// `text` as an instant: ISO-8601 with an offset, or a local wall time in `zone`.
+    static func time(_ text: String, zone: String) throws -> Date {
+        if let date = ISO8601.parse(text) { return date }
+        guard let timeZone = TimeZone(identifier: zone) else { throw CLIError("--tz '\(zone)' is not an IANA time zone such as Asia/Kolkata") }
+        let formatter = DateFormatter()
+        formatter.locale = Locale(identifier: "en_US_POSIX")
+        formatter.timeZone = timeZone
+        for format in ["yyyy-MM-dd HH:mm:ss", "yyyy-MM-dd HH:mm", "yyyy-MM-dd'T'HH:mm:ss", "yyyy-MM-dd'T'HH:mm"] {
+            formatter.dateFormat = format
+            if let date = formatter.date(from: text) { return date }
+        }
+        throw CLIError("--at must be a time such as 2026-12-01T09:00:00+05:30 or 2026-12-01 09:00 (in --tz), got '\(text)'")
+    }
+
+    /// `every 5m`, `cron 0 9 * * MON-FRI (Asia/Kolkata)`, `once at …`.
+    static func describe(_ definition: ScheduleDefinition) -> String {
+        switch definition.kind {
+        case .interval: "every \(definition.everySeconds.map(DurationText.text) ?? "?")"
+        case .cron: "cron \(definition.cron ?? "?") (\(definition.timeZone))"
+        case .once: "once at \(Format.time(definition.runAt))"
+        }
+    }
+}

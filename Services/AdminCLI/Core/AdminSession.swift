@@ -1,0 +1,63 @@
+import Contracts
+import CurlClient
+import Foundation
+
+/// One command's connection to the services: resolved settings, one HTTP client, one request id, the actor.
+struct AdminSession: Sendable {
+    let settings: Settings
+    let http: HTTPClient
+
+    /// Resolves the settings, runs `body` with the command's request id and actor, and closes the connections.
+    static func run<T: Sendable>(_ options: ConnectionOptions, _ body: (AdminSession) async throws -> T) async throws -> T {
+        let settings = try Settings.resolve(options, environment: ProcessInfo.processInfo.environment) { Console.error($0) }
+        var configuration = HTTPClient.Configuration()
+        configuration.timeout = .seconds(120)
+        configuration.userAgent = "psync/\(PSyncVersion.current)"
+        let http = HTTPClient(configuration: configuration)
+        defer { http.shutdown() }
+        let session = AdminSession(settings: settings, http: http)
+        return try await RequestID.$current.withValue(RequestID.make()) {
+            try await RequestActor.$current.withValue(Self.actor()) { try await body(session) }
+        }
+    }
+
+    var persistence: ServiceClient {
+        client("psync-persistence", settings.persistenceURL, "PSYNC_PERSISTENCE_URL or --persistence-url")
+    }
+    var dispatcher: ServiceClient { client("psync-dispatcher", settings.dispatcherURL, "PSYNC_DISPATCHER_URL or --dispatcher-url") }
+    var scheduler: ServiceClient { client("psync-scheduler", settings.schedulerURL, "PSYNC_SCHEDULER_URL or --scheduler-url") }
+    var monitor: ServiceClient { client("psync-monitor", settings.monitorURL, "PSYNC_MONITOR_URL or --monitor-url") }
+
+    private func client(_ name: String, _ url: String, _ setting: String) -> ServiceClient {
+        ServiceClient(name: name, baseURL: url, setting: setting, token: settings.token, http: http)
+    }
+
+    /// The gateway of `broker`: `--gateway-url`, `PSYNC_GATEWAY_<BROKER>_URL`, else a live one the monitor knows.
+    func gateway(_ broker: String) async throws -> ServiceClient {
+        let setting = "PSYNC_GATEWAY_\(broker)_URL or --gateway-url"
+        if let url = settings.gatewayURL ?? settings.gatewayURLs[broker] {
+            return client("the \(broker) gateway", url, setting)
+        }
+        let workers: [WorkerView]
+        do {
+            workers = try await monitor.call(MonitorAPI.workers, ListWorkers(service: "psync-gateway", broker: broker, includeLost: false))
+        } catch let error as CLIError {
+            throw CLIError("cannot find the \(broker) gateway: \(error.message); or set \(setting)")
+        }
+        let live = workers.filter { $0.state != "lost" && $0.heartbeat.broker == broker }
+        guard let address = live.compactMap(\.heartbeat.rpcAddress).randomElement() else {
+            throw CLIError("no \(broker) gateway is running (the monitor knows none); start one, or set \(setting)")
+        }
+        return client("the \(broker) gateway", address, setting)
+    }
+
+    /// `user@host`, as the audit log records the person at the CLI.
+    static func actor() -> String {
+        let environment = ProcessInfo.processInfo.environment
+        let user = environment["USER"] ?? environment["LOGNAME"] ?? "unknown"
+        let host = ProcessInfo.processInfo.hostName.split(separator: ".").first.map(String.init) ?? "localhost"
+        let allowed = Set("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789@.-_ ")
+        let text = String("\(user)@\(host)".filter { allowed.contains($0) }.prefix(64))
+        return RequestActor.isValid(text) ? text : "psync"
+    }
+}
