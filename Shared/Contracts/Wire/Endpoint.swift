@@ -21,9 +21,9 @@ public struct Endpoint<Request: Codable & Sendable, Response: Codable & Sendable
     /// One line for the API description.
     public let summary: String
 
-    /// Declares an RPC. Paths must start with a version segment (`/v1/…`).
+    /// Declares an RPC. Paths must start with a version segment (`/v1/…`, or `/api/v1/…` beside a service's pages).
     public init(_ method: HTTPMethod, _ path: String, scopes: Set<Scope>, summary: String) {
-        precondition(path.hasPrefix("/v"), "every RPC path is versioned: \(path)")
+        precondition(path.hasPrefix("/v") || path.hasPrefix("/api/v"), "every RPC path is versioned: \(path)")
         self.method = method
         self.path = path
         self.scopes = scopes
