@@ -49,7 +49,8 @@ struct JobWorker: Service {
         }
         let slots = Slots(configuration.concurrency)
         let inFlight = InFlightJobs()
-        let outcomes = Counter(label: "psync_gateway_jobs_total", dimensions: [("broker", configuration.broker)])
+        let broker = configuration.broker
+        let durations = Timer(label: "psync_job_duration_seconds", dimensions: [("broker", broker)])
         let clock = ContinuousClock()
         await withDiscardingTaskGroup { group in
             var lastClaim = clock.now - configuration.claimIdle
@@ -63,7 +64,7 @@ struct JobWorker: Service {
                     slots.wakeUp()
                 }
                 if Task.isShuttingDownGracefully { break }
-                if clock.now - lastPauseCheck > .seconds(1) {
+                if clock.now - lastPauseCheck >= .milliseconds(500) {
                     paused = (try? await redis.exists(StreamNames.paused(broker: configuration.broker))) ?? false
                     lastPauseCheck = clock.now
                 }
@@ -111,13 +112,15 @@ struct JobWorker: Service {
                             inFlight.ids.withLock { _ = $0.remove(delivery.id) }
                             slots.release()
                         }
+                        let started = ContinuousClock.now
                         guard let completion = await runner.run(delivery) else {
                             stats.finished(succeeded: false)
                             return
                         }
                         let written = await write(completion.commands)
                         stats.finished(succeeded: completion.outcome == .succeeded)
-                        outcomes.increment()
+                        durations.record(duration: ContinuousClock.now - started)
+                        Counter(label: "psync_jobs_total", dimensions: [("broker", broker), ("outcome", completion.outcome.rawValue)]).increment()
                         if !written { logger.warning("a job's outcome could not be written; it stays pending and will run again") }
                     }
                 }
