@@ -84,7 +84,8 @@ struct JobWorker: Service {
                         batch = try await jobs.claimAbandoned(count: free)
                         if !batch.isEmpty { logger.info("took over abandoned jobs", metadata: ["count": "\(batch.count)"]) }
                     }
-                    if batch.isEmpty { batch = try await jobs.readNew(count: free, block: .seconds(1)) }
+                    // A short block, so a pause takes effect within a second.
+                    if batch.isEmpty { batch = try await jobs.readNew(count: free, block: .milliseconds(500)) }
                 } catch {
                     logger.warning("job stream read failed", metadata: ["error": "\(error)"])
                     try? await cancelWhenGracefulShutdown { try await Task.sleep(for: .milliseconds(500)) }
