@@ -154,7 +154,8 @@ struct MonitorRouteTests {
 
         // By session: the form needs the session's CSRF token.
         let session = try await stack.monitorLogin(token: Stack.adminToken)
-        let forged = try await stack.monitorRequest("POST", "/queues/SANDBOX/pause", cookie: session.cookie, form: ["csrf": String(repeating: "0", count: 64)])
+        let forged = try await stack.monitorRequest(
+            "POST", "/queues/SANDBOX/pause", cookie: session.cookie, form: ["csrf": String(repeating: "0", count: 64)])
         #expect(forged.status == 403)
         let bare = try await stack.monitorRequest("POST", "/api/v1/queues/SANDBOX/pause", cookie: session.cookie)
         #expect(bare.status == 401, "a session alone may not call an API action without x-csrf-token")

@@ -100,14 +100,18 @@ struct MonitorActions: Sendable {
             result.retried += done.count
             for (message, _) in queued {
                 _ = try? await publisher.publish(
-                    Event(kind: .deadLetterRetried, runID: message.runID, jobID: message.jobID, accountID: message.accountID, brokerCode: message.brokerCode),
+                    Event(
+                        kind: .deadLetterRetried, runID: message.runID, jobID: message.jobID, accountID: message.accountID,
+                        brokerCode: message.brokerCode),
                     to: StreamNames.events)
             }
         }
         for letter in letters where !Self.isJob(letter) {
             if try await deadLetters.retry(letter.id) != nil {
                 result.retried += 1
-                await audit(action: "retry", entity: "dead_letter", id: letter.id, details: .object(["origin": .string(letter.originStream), "reason": .string(letter.reason)]))
+                await audit(
+                    action: "retry", entity: "dead_letter", id: letter.id,
+                    details: .object(["origin": .string(letter.originStream), "reason": .string(letter.reason)]))
                 _ = try? await publisher.publish(Event(kind: .deadLetterRetried, message: letter.originStream), to: StreamNames.events)
             } else {
                 result.refused[letter.id] = "dead letter \(letter.id) has no origin stream to go back to"

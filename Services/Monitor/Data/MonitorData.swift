@@ -118,6 +118,7 @@ func rpc<T>(_ call: () async throws -> T) async throws -> T {
         return try await call()
     } catch let error as RPCError {
         if let apiError = error.apiError, apiError.status < 500 { throw apiError }
-        throw APIError.unavailable("a service the monitor depends on did not answer: \(error.kind == .unreachable ? "unreachable" : "error \(error.status ?? 0)")")
+        throw APIError.unavailable(
+            "a service the monitor depends on did not answer: \(error.kind == .unreachable ? "unreachable" : "error \(error.status ?? 0)")")
     }
 }

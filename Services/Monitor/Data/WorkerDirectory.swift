@@ -46,7 +46,11 @@ final class WorkerDirectory: Sendable {
             (filter.service == nil || view.heartbeat.service == filter.service)
                 && (filter.broker == nil || view.heartbeat.broker?.uppercased() == filter.broker?.uppercased())
                 && (filter.includeLost ?? true || view.state == "alive")
-        }.sorted { ($0.heartbeat.service, $0.heartbeat.broker ?? "", $0.heartbeat.instanceID) < ($1.heartbeat.service, $1.heartbeat.broker ?? "", $1.heartbeat.instanceID) }
+        }.sorted {
+            ($0.heartbeat.service, $0.heartbeat.broker ?? "", $0.heartbeat.instanceID) < (
+                $1.heartbeat.service, $1.heartbeat.broker ?? "", $1.heartbeat.instanceID
+            )
+        }
     }
 
     /// A heartbeat rebuilt from an instance id (`<service>[-<broker>]-<host>-<pid>-<suffix>`), for one lost before this monitor saw it.

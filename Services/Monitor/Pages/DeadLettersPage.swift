@@ -11,7 +11,8 @@ enum DeadLettersPage {
                 "\(letter.deliveries)", viewer.actionForm("/dead-letters/\(letter.id)/retry", label: "Retry"),
             ]
         }
-        let retryAll = page.total > 0 ? viewer.actionForm("/dead-letters/retry", label: "Retry all \(page.total)", confirm: "Put every dead letter back?") : ""
+        let retryAll =
+            page.total > 0 ? viewer.actionForm("/dead-letters/retry", label: "Retry all \(page.total)", confirm: "Put every dead letter back?") : ""
         let next = page.next.map { "<p>\(HTML.link("/dead-letters?before=\(HTML.query($0))", "Older letters →"))</p>" } ?? ""
         return """
             <p><strong id="dead-letter-total">\(page.total)</strong> dead letters. \(retryAll)</p>
@@ -43,7 +44,8 @@ enum ReauthPage {
             ]
         }
         return "<p>These accounts are skipped by every run until someone logs in again; run the command shown for each.</p>"
-            + HTML.table(["Account", "Label", "Broker", "Portfolio", "User", "Last error", "Last synced", "Fix"], rows, empty: "every account can sync")
+            + HTML.table(
+                ["Account", "Label", "Broker", "Portfolio", "User", "Last error", "Last synced", "Fix"], rows, empty: "every account can sync")
     }
 }
 

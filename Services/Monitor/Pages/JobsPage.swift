@@ -17,13 +17,16 @@ enum JobsPage {
             var request = ListJobs(cursor: cursor, limit: 50)
             if let status {
                 guard let parsed = JobStatus(rawValue: status) else {
-                    throw APIError.badRequest("status must be one of \(JobStatus.allCases.map(\.rawValue).joined(separator: ", ")), got '\(status.prefix(20))'")
+                    throw APIError.badRequest(
+                        "status must be one of \(JobStatus.allCases.map(\.rawValue).joined(separator: ", ")), got '\(status.prefix(20))'")
                 }
                 request.status = [parsed]
             }
             request.brokerCode = broker
             if let account {
-                guard let id = Int(account), id > 0 else { throw APIError.badRequest("account must be a positive number, got '\(account.prefix(20))'") }
+                guard let id = Int(account), id > 0 else {
+                    throw APIError.badRequest("account must be a positive number, got '\(account.prefix(20))'")
+                }
                 request.accountID = id
             }
             if let run {
@@ -51,7 +54,8 @@ enum JobsPage {
 
     static func render(_ page: Page<Job>, filters: Filters) -> String {
         let states = [""] + JobStatus.allCases.map(\.rawValue)
-        let options = states.map { "<option value=\"\($0)\"\($0 == (filters.status ?? "") ? " selected" : "")>\($0.isEmpty ? "any" : $0)</option>" }.joined()
+        let options = states.map { "<option value=\"\($0)\"\($0 == (filters.status ?? "") ? " selected" : "")>\($0.isEmpty ? "any" : $0)</option>" }
+            .joined()
         func field(_ name: String, _ label: String, _ value: String?, placeholder: String = "") -> String {
             "<label>\(label)<input name=\"\(name)\" value=\"\(HTML.escape(value ?? ""))\" placeholder=\"\(HTML.escape(placeholder))\" size=\"14\"></label>"
         }
@@ -61,9 +65,10 @@ enum JobsPage {
             \(field("since", "Since (UTC)", filters.since, placeholder: "2026-11-24T09:00:00Z"))\(field("until", "Until (UTC)", filters.until))\
             <button type="submit">Filter</button></form>
             """
-        let next = page.nextCursor.map {
-            "<p>\(HTML.link("/jobs?" + [filters.query, "cursor=\(HTML.query($0))"].filter { !$0.isEmpty }.joined(separator: "&"), "Older jobs →"))</p>"
-        } ?? ""
+        let next =
+            page.nextCursor.map {
+                "<p>\(HTML.link("/jobs?" + [filters.query, "cursor=\(HTML.query($0))"].filter { !$0.isEmpty }.joined(separator: "&"), "Older jobs →"))</p>"
+            } ?? ""
         return form + jobTable(page.items, empty: "no job matches") + next
     }
 
@@ -75,7 +80,8 @@ enum JobsPage {
                 HTML.escape(job.worker ?? "–"), HTML.time(job.queuedAt), HTML.time(job.finishedAt), HTML.escape(job.lastError ?? ""),
             ]
         }
-        return HTML.table(["Job", "Run", "Broker", "Account", "Action", "State", "Attempts", "Worker", "Queued", "Finished", "Error"], rows, empty: empty)
+        return HTML.table(
+            ["Job", "Run", "Broker", "Account", "Action", "State", "Attempts", "Worker", "Queued", "Finished", "Error"], rows, empty: empty)
     }
 
     static func detail(_ detail: JobDetail) -> String {
@@ -86,7 +92,8 @@ enum JobsPage {
             ("Action", HTML.escape(job.action.rawValue)), ("Attempts", "<span id=\"job-attempts\">\(job.attempts)</span>"),
             ("Worker", HTML.escape(job.worker ?? "–")), ("Queued", HTML.time(job.queuedAt)), ("Started", HTML.time(job.startedAt)),
             ("Finished", HTML.time(job.finishedAt)), ("Next attempt", HTML.time(job.nextAttemptAt)),
-            ("Error", job.lastError.map { "<span class=\"error\">\(HTML.escape($0))</span>" } ?? "–"), ("Error kind", HTML.escape(job.errorKind?.rawValue ?? "–")),
+            ("Error", job.lastError.map { "<span class=\"error\">\(HTML.escape($0))</span>" } ?? "–"),
+            ("Error kind", HTML.escape(job.errorKind?.rawValue ?? "–")),
         ]
         let attempts = detail.attempts.map { attempt -> [String] in
             let took = attempt.startedAt.flatMap { start in attempt.finishedAt.map { $0.timeIntervalSince(start) } }
@@ -98,6 +105,7 @@ enum JobsPage {
         }
         return HTML.table(["", ""], facts.map { ["<strong>\(HTML.escape($0.0))</strong>", $0.1] })
             + "<h2>Attempts</h2>"
-            + HTML.table(["Attempt", "Outcome", "Worker", "Started", "Finished", "Took", "Kind", "Error"], attempts, empty: "no attempt recorded yet")
+            + HTML.table(
+                ["Attempt", "Outcome", "Worker", "Started", "Finished", "Took", "Kind", "Error"], attempts, empty: "no attempt recorded yet")
     }
 }

@@ -12,7 +12,8 @@ struct Viewer: Sendable {
         guard canAct else { return "" }
         let token = csrf.map { "<input type=\"hidden\" name=\"csrf\" value=\"\(HTML.escape($0))\">" } ?? ""
         let check = confirm.map { " data-confirm=\"\(HTML.escape($0))\"" } ?? ""
-        return "<form class=\"inline\" method=\"post\" action=\"\(HTML.escape(action))\"\(check)>\(token)<button type=\"submit\">\(HTML.escape(label))</button></form>"
+        return
+            "<form class=\"inline\" method=\"post\" action=\"\(HTML.escape(action))\"\(check)>\(token)<button type=\"submit\">\(HTML.escape(label))</button></form>"
     }
 }
 
@@ -84,9 +85,10 @@ enum Layout {
         setTimeout(function(){fetch(location.href,{credentials:'same-origin'}).then(function(r){return r.ok?r.text():null;}).then(function(html){
         pending=false;last=Date.now();if(!html)return;var doc=new DOMParser().parseFromString(html,'text/html');var next=doc.getElementById('main');
         if(next){document.getElementById('main').innerHTML=next.innerHTML;localise(document.getElementById('main'));}}).catch(function(){pending=false;});},wait);}
-        var source=new EventSource('/events');var badge=document.getElementById('live');
+        function live(){var source=new EventSource('/events');var badge=document.getElementById('live');
         source.onopen=function(){if(badge)badge.hidden=false;};source.onerror=function(){if(badge)badge.hidden=true;};
-        source.onmessage=refresh;['job','run','queue','deadletter','account'].forEach(function(k){source.addEventListener(k,refresh);});
+        source.onmessage=refresh;['job','run','queue','deadletter','account'].forEach(function(k){source.addEventListener(k,refresh);});}
+        window.addEventListener('load',function(){setTimeout(live,500);});
         })();
         """
 }

@@ -79,7 +79,8 @@ enum ThroughputChart {
             let label = "\(ISO8601.format(point.minute).prefix(16))Z: \(point.succeeded) succeeded, \(point.failed) failed"
             bars += "<g><title>\(HTML.escape(label))</title>"
             bars += "<rect x=\"\(r(x))\" y=\"\(r(height - okHeight))\" width=\"\(r(max(step - 1, 1)))\" height=\"\(r(okHeight))\" fill=\"#2f9e5b\"/>"
-            bars += "<rect x=\"\(r(x))\" y=\"\(r(height - okHeight - badHeight))\" width=\"\(r(max(step - 1, 1)))\" height=\"\(r(badHeight))\" fill=\"#d64545\"/></g>"
+            bars +=
+                "<rect x=\"\(r(x))\" y=\"\(r(height - okHeight - badHeight))\" width=\"\(r(max(step - 1, 1)))\" height=\"\(r(badHeight))\" fill=\"#d64545\"/></g>"
         }
         let succeeded = points.reduce(0) { $0 + $1.succeeded }
         let failed = points.reduce(0) { $0 + $1.failed }
@@ -87,10 +88,16 @@ enum ThroughputChart {
         let peak = top / 60
         return """
             <svg class="chart" role="img" aria-label="jobs finished per minute" viewBox="0 0 \(Int(width)) \(Int(height))" width="\(Int(width))" height="\(Int(height))">\
-            <text x="4" y="12" font-size="10" fill="#7a8396">peak \(r(peak)) jobs/s</text>\(bars)</svg>
-            <p>Succeeded: <strong id="jobs-succeeded-hour">\(succeeded)</strong> (\(r(Double(succeeded) / (minutes * 60))) jobs/s), \
-            failed: <strong id="jobs-failed-hour">\(failed)</strong> (\(r(Double(failed) / (minutes * 60))) jobs/s) over the last hour.</p>
+            <text x="4" y="12" font-size="10" fill="#7a8396">peak \(rate(peak)) jobs/s</text>\(bars)</svg>
+            <p>Succeeded: <strong id="jobs-succeeded-hour">\(succeeded)</strong> (\(rate(Double(succeeded) / (minutes * 60))) jobs/s), \
+            failed: <strong id="jobs-failed-hour">\(failed)</strong> (\(rate(Double(failed) / (minutes * 60))) jobs/s) over the last hour.</p>
             """
+    }
+
+    /// A rate with three decimals (a few jobs an hour still shows).
+    static func rate(_ value: Double) -> String {
+        let rounded = (value * 1000).rounded() / 1000
+        return rounded == rounded.rounded() ? String(Int(rounded)) : String(rounded)
     }
 
     static func r(_ value: Double) -> String {

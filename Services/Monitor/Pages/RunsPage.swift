@@ -10,12 +10,16 @@ enum RunsPage {
         let rows = page.items.map { run -> [String] in
             let counts = run.counts
             return [
-                HTML.link("/runs/\(run.id)", "#\(run.id)"), HTML.escape(run.trigger.rawValue), HTML.escape(run.scope.description), HTML.badge(run.status.rawValue),
+                HTML.link("/runs/\(run.id)", "#\(run.id)"), HTML.escape(run.trigger.rawValue), HTML.escape(run.scope.description),
+                HTML.badge(run.status.rawValue),
                 HTML.progress(done: counts.done, failed: counts.failed + counts.dead, total: counts.total), HTML.time(run.createdAt),
                 HTML.duration(duration(run)),
             ]
         }
-        let next = page.nextCursor.map { "<p>\(HTML.link("/runs?cursor=\(HTML.query($0))\(status.map { "&status=\(HTML.query($0))" } ?? "")", "Older runs →"))</p>" } ?? ""
+        let next =
+            page.nextCursor.map {
+                "<p>\(HTML.link("/runs?cursor=\(HTML.query($0))\(status.map { "&status=\(HTML.query($0))" } ?? "")", "Older runs →"))</p>"
+            } ?? ""
         return """
             <form class="filters" method="get" action="/runs"><label>State<select name="status">\(options)</select></label><button type="submit">Filter</button></form>
             \(HTML.table(["Run", "Trigger", "Scope", "State", "Progress", "Created", "Duration"], rows, empty: "no runs"))\(next)
@@ -51,7 +55,9 @@ enum RunsPage {
             return [HTML.escape(broker.brokerCode), HTML.progress(done: done, failed: failed, total: broker.total)]
                 + states.map { state in
                     let count = broker.byStatus[state] ?? 0
-                    return count == 0 ? "<span class=\"muted\">0</span>" : HTML.link("/jobs?run=\(run.id)&broker=\(HTML.query(broker.brokerCode))&status=\(state)", "\(count)")
+                    return count == 0
+                        ? "<span class=\"muted\">0</span>"
+                        : HTML.link("/jobs?run=\(run.id)&broker=\(HTML.query(broker.brokerCode))&status=\(state)", "\(count)")
                 }
         }
         let failureRows = detail.failures.map { [HTML.escape($0.reason), HTML.escape($0.kind?.rawValue ?? "–"), "\($0.count)"] }

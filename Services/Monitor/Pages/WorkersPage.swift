@@ -10,7 +10,8 @@ enum WorkersPage {
             let uptime = beat.startedAt.timeIntervalSince1970 > 0 ? HTML.duration(now.timeIntervalSince(beat.startedAt)) : "–"
             return [
                 "<span data-worker=\"\(HTML.escape(beat.instanceID))\">\(HTML.escape(beat.instanceID))</span>", HTML.escape(beat.service),
-                HTML.escape(beat.broker ?? "–"), HTML.escape(beat.host), "\(beat.pid)", HTML.escape(beat.version), worker.state == "alive" ? uptime : "–",
+                HTML.escape(beat.broker ?? "–"), HTML.escape(beat.host), "\(beat.pid)", HTML.escape(beat.version),
+                worker.state == "alive" ? uptime : "–",
                 "\(beat.inFlight)", "\(beat.processed)", "\(beat.failed)", HTML.time(beat.lastSeen), HTML.badge(worker.state),
             ]
         }
@@ -42,7 +43,8 @@ enum QueuesPage {
                 let consumers = group.consumers.map { consumer -> [String] in
                     [HTML.escape(consumer.name), "\(consumer.pending)", HTML.duration(Double(consumer.idleMilliseconds) / 1000)]
                 }
-                groups += "<h4>group <code>\(HTML.escape(group.name))</code>: pending \(group.pending), lag \(group.lag.map(String.init) ?? "unknown")</h4>"
+                groups +=
+                    "<h4>group <code>\(HTML.escape(group.name))</code>: pending \(group.pending), lag \(group.lag.map(String.init) ?? "unknown")</h4>"
                 groups += HTML.table(["Consumer", "Pending", "Idle"], consumers, empty: "no consumers")
             }
             if queue.groups.isEmpty { groups = "<p class=\"muted\">no consumer group</p>" }

@@ -16,7 +16,8 @@ struct LoginRoutes {
             let next = PageResponses.safeNext(request.uri.queryParameters.get("next").map { String($0) })
             if let ticket = request.uri.queryParameters.get("ticket") {
                 guard let scope = try await sessions.redeem(ticket: String(ticket)) else {
-                    return PageResponses.html(LoginPage.render(next: next, error: "that login link is not valid any more; log in with a token"), status: .unauthorized)
+                    return PageResponses.html(
+                        LoginPage.render(next: next, error: "that login link is not valid any more; log in with a token"), status: .unauthorized)
                 }
                 return try await start(scope: scope, next: next, via: "ticket")
             }

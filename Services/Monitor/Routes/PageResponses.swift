@@ -28,12 +28,16 @@ enum PageResponses {
 
     static func error(_ error: APIError, viewer: Viewer?) -> Response {
         let body = "<p class=\"error\" role=\"alert\">\(HTML.escape(error.message))</p><p>\(HTML.link("/", "Back to the overview"))</p>"
-        return html(Layout.page(title: "Error \(error.status)", active: "", viewer: viewer, live: false, body: body), status: HTTPResponse.Status(code: error.status))
+        return html(
+            Layout.page(title: "Error \(error.status)", active: "", viewer: viewer, live: false, body: body),
+            status: HTTPResponse.Status(code: error.status))
     }
 
     /// Where a login sends the browser back to: a path on this site only.
     static func safeNext(_ text: String?) -> String {
-        guard let text, text.hasPrefix("/"), !text.hasPrefix("//"), !text.hasPrefix("/\\"), !text.contains("\r"), !text.contains("\n"), text.count < 500 else {
+        guard let text, text.hasPrefix("/"), !text.hasPrefix("//"), !text.hasPrefix("/\\"), !text.contains("\r"), !text.contains("\n"),
+            text.count < 500
+        else {
             return "/"
         }
         return text

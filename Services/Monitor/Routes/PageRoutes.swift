@@ -100,7 +100,8 @@ struct PageRoutes {
                 let body = try await request.body.collect(upTo: 64 << 10)
                 let form = ParameterDecoder.parse(query: String(buffer: body))
                 guard let token = form["csrf"]?.first, ConstantTimeText.equals(token, session.csrf) else {
-                    return PageResponses.error(.forbidden("the form is out of date or came from another site; reload the page and try again"), viewer: nil)
+                    return PageResponses.error(
+                        .forbidden("the form is out of date or came from another site; reload the page and try again"), viewer: nil)
                 }
                 scope = session.scope
             }

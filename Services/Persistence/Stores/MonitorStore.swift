@@ -138,7 +138,9 @@ struct MonitorStore: Sendable {
             points[minute] ?? ThroughputPoint(minute: Date(timeIntervalSince1970: Double(minute) * 60), succeeded: 0, failed: 0)
         }
         let jobs = try await pool.query("SELECT broker_code, status, count(*)::int AS n FROM jobs GROUP BY 1, 2 ORDER BY 1, 2").map { row in
-            JobCount(brokerCode: try row.decode(named: "broker_code"), status: try row.enumeration(JobStatus.self, named: "status"), count: try row.decode(named: "n"))
+            JobCount(
+                brokerCode: try row.decode(named: "broker_code"), status: try row.enumeration(JobStatus.self, named: "status"),
+                count: try row.decode(named: "n"))
         }
         var runs: [String: Int] = [:]
         for row in try await pool.query("SELECT status, count(*)::int AS n FROM runs GROUP BY 1") {
@@ -149,8 +151,12 @@ struct MonitorStore: Sendable {
 
     /// Records an action another service took, attributed to whoever asked it.
     func record(_ request: RecordAudit, by actor: AuditActor) async throws -> AuditEntry {
-        guard !request.action.isEmpty, request.action.count <= 64 else { throw APIError.unprocessable("action must be 1-64 characters", field: "action") }
-        guard !request.entity.isEmpty, request.entity.count <= 64 else { throw APIError.unprocessable("entity must be 1-64 characters", field: "entity") }
+        guard !request.action.isEmpty, request.action.count <= 64 else {
+            throw APIError.unprocessable("action must be 1-64 characters", field: "action")
+        }
+        guard !request.entity.isEmpty, request.entity.count <= 64 else {
+            throw APIError.unprocessable("entity must be 1-64 characters", field: "entity")
+        }
         let id: Int = try await pool.withTransaction { connection in
             try AuditLog.record(
                 on: connection, by: actor, action: request.action, entity: request.entity, id: request.entityID, before: JSONValue?.none,
