@@ -204,6 +204,14 @@ struct MonitorRouteTests {
         #expect(metrics.contains("psync_stream_pending{stream=\"psync:{broker:SANDBOX}:jobs\",group=\"gateways\"} 0"))
         #expect(metrics.contains("psync_workers_alive{service=\"psync-gateway\",broker=\"SANDBOX\"} 1"))
         #expect(metrics.contains("psync_runs{status=\"finished\"} 1") && metrics.contains("psync_dead_letters 0"))
+        // The gateways' own metrics, federated: jobs by broker and outcome, the job duration histogram.
+        try await eventually(timeout: .seconds(15), "the workers' metrics to be federated") {
+            metrics = try await stack.monitorRequest("GET", "/metrics", token: Stack.readToken).text
+            return metrics.contains("psync_jobs_total{broker=\"SANDBOX\",outcome=\"succeeded\"} 2")
+        }
+        #expect(metrics.contains("# TYPE psync_job_duration_seconds histogram"), "\(metrics.suffix(1500))")
+        #expect(metrics.contains("psync_job_duration_seconds_count{broker=\"SANDBOX\"} 2"))
+        #expect(metrics.contains("psync_rate_limiter_wait_seconds_count{broker=\"SANDBOX\"}"))
 
         let jobIDs = try await stack.monitor().call(MonitorAPI.jobs, ListJobs(runID: detail.run.id)).items.map(\.id)
         await stack.running("psync-monitor")[0].child.stop()

@@ -4,6 +4,7 @@ import FoundationEssentials
 import Logging
 import Metrics
 import RedisClient
+import ServiceKit
 import ServiceLifecycle
 
 /// Refreshes the monitor's gauges for the whole system every few seconds: queue depth, lag and pending per stream and group,
@@ -11,6 +12,9 @@ import ServiceLifecycle
 struct SystemMetrics: Service {
     let data: MonitorData
     let http: HTTPClient
+    let registry: MetricsRegistry
+    /// The service token, to scrape the workers' `/metrics`.
+    let token: String?
     let interval: Duration
     let logger: Logger
 
@@ -43,6 +47,7 @@ struct SystemMetrics: Service {
             Gauge(label: "psync_workers_alive", dimensions: [("service", parts[0]), ("broker", parts[1])]).record(count)
         }
         Gauge(label: "psync_workers_lost").record(workers.filter { $0.state != "alive" }.count)
+        registry.setAppendix(MetricsFederation.merge(await scrape(workers.filter { $0.state == "alive" && $0.heartbeat.service != "psync-monitor" })))
         let brokers = workers.compactMap { $0.state == "alive" ? $0.heartbeat.broker : nil }
         for queue in try await data.queues.all(extraBrokers: brokers) {
             let stream = [("stream", queue.stream)]
@@ -63,6 +68,25 @@ struct SystemMetrics: Service {
         }
         for count in statistics.jobs {
             Gauge(label: "psync_jobs", dimensions: [("broker", count.brokerCode), ("status", count.status.rawValue)]).record(count.count)
+        }
+    }
+
+    /// Each worker's `/metrics` text; a worker that does not answer in 3 s is left out of this round.
+    private func scrape(_ workers: [WorkerView]) async -> [String] {
+        await withTaskGroup(of: String?.self) { group in
+            for worker in workers {
+                guard let address = worker.heartbeat.rpcAddress else { continue }
+                group.addTask {
+                    var headers: [(String, String)] = []
+                    if let token { headers.append(("Authorization", "Bearer \(token)")) }
+                    let request = HTTPClientRequest(url: address + "/metrics", headers: headers, timeout: .seconds(3))
+                    guard let response = try? await http.execute(request), response.status == 200 else { return nil }
+                    return response.text
+                }
+            }
+            var texts: [String] = []
+            for await text in group { if let text { texts.append(text) } }
+            return texts
         }
     }
 }
