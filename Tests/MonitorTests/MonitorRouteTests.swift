@@ -212,6 +212,7 @@ struct MonitorRouteTests {
         #expect(metrics.contains("# TYPE psync_job_duration_seconds histogram"), "\(metrics.suffix(1500))")
         #expect(metrics.contains("psync_job_duration_seconds_count{broker=\"SANDBOX\"} 2"))
         #expect(metrics.contains("psync_rate_limiter_wait_seconds_count{broker=\"SANDBOX\"}"))
+        #expect(metrics.contains("psync_broker_http_responses_total{broker=\"SANDBOX\",status=\"200\"} 2"))
 
         let jobIDs = try await stack.monitor().call(MonitorAPI.jobs, ListJobs(runID: detail.run.id)).items.map(\.id)
         await stack.running("psync-monitor")[0].child.stop()
