@@ -26,6 +26,7 @@ func buildMonitor(_ configuration: MonitorConfiguration, metrics: MetricsRegistr
     let data = MonitorData(redis: redis, persistence: persistence, dispatcher: dispatcher, workers: workers, queues: queues)
     let actions = MonitorActions(redis: redis, persistence: persistence, queues: queues, logger: logger)
     let feed = EventFeed(redis: redis, logger: logger)
+    app.router.add(middleware: RedisErrorMiddleware())
     app.router.add(middleware: SessionMiddleware(sessions: sessions))
     APIRoutes(data: data, actions: actions, sessions: sessions).register(on: app.router)
     PageRoutes(data: data, actions: actions, sessions: sessions, tokens: configuration.service.tokens, logger: logger).register(on: app.router)

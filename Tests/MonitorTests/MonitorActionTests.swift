@@ -91,3 +91,52 @@ struct MonitorActionTests {
         await stack.stop()
     }
 }
+
+@Suite("Monitor: lost workers, accounts needing re-auth, Redis away")
+struct MonitorHealthTests {
+    @Test("a killed gateway shows as lost, a cleanly stopped one is gone; re-auth accounts come with their fix; Redis away is a 503")
+    func lostReauthOutage() async throws {
+        let stack = try await Stack.start(["PSYNC_RUN_SWEEP_INTERVAL": "200ms"])
+        try await stack.launch("psync-brokersim")
+        try await stack.launch("psync-dispatcher")
+        let gateway = try await stack.launchGateway("SANDBOX")
+        try await stack.launch("psync-monitor")
+        let accounts = try await stack.makeAccounts(broker: "SANDBOX", count: 2) { ["token": $0 == 0 ? "fine-0" : "expired-1"] }
+        let started = try await stack.dispatcher.call(DispatcherAPI.startRun, StartRun(scope: .all, actions: [.holdings]))
+        try await eventually(timeout: .seconds(30), "the run to finish") {
+            try await stack.dispatcher.call(DispatcherAPI.runProgress, ByID(id: started.run.id)).detail.run.status == .finished
+        }
+        let monitor = try stack.monitor(token: Stack.readToken)
+        let reauth = try await monitor.call(MonitorAPI.reauthAccounts)
+        #expect(reauth.map(\.account.id) == [accounts[1].id])
+        #expect(reauth.first?.fix == "psync credentials set \(accounts[1].id)")
+        #expect(try await monitor.call(MonitorAPI.overview).reauthAccounts == 1)
+        let page = try await stack.monitorRequest("GET", "/accounts/reauth", token: Stack.readToken)
+        #expect(page.text.contains("data-reauth=\"\(accounts[1].id)\"") && page.text.contains("<code>psync credentials set \(accounts[1].id)</code>"))
+        let runPage = try await stack.monitorRequest("GET", "/runs/\(started.run.id)", token: Stack.readToken)
+        #expect(runPage.text.contains("<h2>Failures by reason</h2>") && runPage.text.contains("auth"))
+
+        let instance = try #require(try await monitor.call(MonitorAPI.workers, ListWorkers(service: "psync-gateway")).first?.heartbeat.instanceID)
+        await gateway.child.kill9()
+        try await eventually(timeout: .seconds(15), "the killed gateway to show as lost") {
+            try await monitor.call(MonitorAPI.workers, ListWorkers(service: "psync-gateway")).first { $0.heartbeat.instanceID == instance }?.state
+                == "lost"
+        }
+        let lost = try await monitor.call(MonitorAPI.workers, ListWorkers(service: "psync-gateway")).first { $0.heartbeat.instanceID == instance }
+        #expect(lost?.heartbeat.broker == "SANDBOX" && lost?.heartbeat.pid == gateway.child.pid)
+        #expect(try await monitor.call(MonitorAPI.workers, ListWorkers(includeLost: false)).allSatisfy { $0.state == "alive" })
+        let workersPage = try await stack.monitorRequest("GET", "/workers", token: Stack.readToken)
+        #expect(workersPage.text.contains("data-worker=\"\(instance)\"") && workersPage.text.contains("badge bad\">lost"))
+        #expect(try await monitor.call(MonitorAPI.overview).workers.contains { $0.state == "lost" })
+
+        await stack.running("psync-dispatcher")[0].child.stop()
+        #expect(try await monitor.call(MonitorAPI.workers, ListWorkers(service: "psync-dispatcher")).isEmpty, "a clean stop is not a loss")
+
+        await stack.redisServer.stop()
+        let api = try await stack.monitorRequest("GET", "/api/v1/queues", token: Stack.readToken)
+        #expect(api.status == 503 && api.text.contains("\"code\":\"unavailable\""), "\(api.status) \(api.text)")
+        let queues = try await stack.monitorRequest("GET", "/queues", token: Stack.readToken)
+        #expect(queues.status == 503 && queues.header("Content-Type")?.hasPrefix("text/html") == true)
+        await stack.stop()
+    }
+}

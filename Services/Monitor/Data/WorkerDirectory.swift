@@ -22,6 +22,7 @@ final class WorkerDirectory: Sendable {
     func list(_ filter: ListWorkers = ListWorkers()) async throws -> [WorkerView] {
         let now = Date()
         let oldest = (now.timeIntervalSince1970 - forgetAfter.seconds) * 1000
+        _ = try await redis.zremRangeByScore(RedisKeys.workerIndex, min: -.infinity, max: oldest)
         let index = try await redis.zrangeByScore(RedisKeys.workerIndex, min: oldest)
         let ids = index.map { String(decoding: $0.member, as: UTF8.self) }
         guard !ids.isEmpty else { return [] }
