@@ -88,6 +88,21 @@ struct MonitorActionTests {
         #expect(try await monitor.call(MonitorAPI.retryAllDeadLetters) == DeadLettersRetried(retried: 0, refused: [:]))
         let again = try await stack.persistence.call(PersistenceAPI.reopenJobs, ReopenJobs(jobIDs: [jobID, 999_999]))
         #expect(again.jobs.isEmpty && again.refused["\(jobID)"]?.contains("already succeeded") == true && again.refused["999999"] != nil)
+
+        // Any other letter goes back to the stream it came from, as it was (a malformed result dies again there).
+        try await stack.redis.xadd(StreamNames.results, fields: [("type", "job.result"), ("v", "1"), ("body", "{truncated")])
+        var poison: DeadLetter?
+        try await eventually("persistence to dead-letter the malformed result") {
+            poison = try await monitor.call(MonitorAPI.deadLetters, ListDeadLetters()).letters.first
+            return poison != nil
+        }
+        #expect(poison?.originStream == StreamNames.results && poison?.jobID == nil)
+        #expect(try await monitor.call(MonitorAPI.retryAllDeadLetters).retried == 1)
+        try await eventually("the result to come back as a new dead letter") {
+            try await monitor.call(MonitorAPI.deadLetters, ListDeadLetters()).letters.first.map { $0.id != poison!.id } == true
+        }
+        let retriedAudit = try await stack.admin.call(PersistenceAPI.listAudit, ListAudit(entity: "dead_letter", entityID: poison!.id))
+        #expect(retriedAudit.items.map(\.action) == ["retry"])
         await stack.stop()
     }
 }

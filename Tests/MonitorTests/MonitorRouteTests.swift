@@ -204,6 +204,7 @@ struct MonitorRouteTests {
         #expect(metrics.contains("psync_stream_pending{stream=\"psync:{broker:SANDBOX}:jobs\",group=\"gateways\"} 0"))
         #expect(metrics.contains("psync_workers_alive{service=\"psync-gateway\",broker=\"SANDBOX\"} 1"))
         #expect(metrics.contains("psync_runs{status=\"finished\"} 1") && metrics.contains("psync_dead_letters 0"))
+        #expect(metrics.contains("psync_runs_finished{outcome=\"succeeded\"} 1") && metrics.contains("psync_runs_finished{outcome=\"failed\"} 0"))
         // The gateways' own metrics, federated: jobs by broker and outcome, the job duration histogram.
         try await eventually(timeout: .seconds(15), "the workers' metrics to be federated") {
             metrics = try await stack.monitorRequest("GET", "/metrics", token: Stack.readToken).text

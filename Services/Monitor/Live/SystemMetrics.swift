@@ -66,6 +66,9 @@ struct SystemMetrics: Service {
         for status in RunStatus.allCases {
             Gauge(label: "psync_runs", dimensions: [("status", status.rawValue)]).record(statistics.runs[status.rawValue] ?? 0)
         }
+        for (outcome, count) in statistics.runOutcomes {
+            Gauge(label: "psync_runs_finished", dimensions: [("outcome", outcome)]).record(count)
+        }
         for count in statistics.jobs {
             Gauge(label: "psync_jobs", dimensions: [("broker", count.brokerCode), ("status", count.status.rawValue)]).record(count.count)
         }

@@ -146,7 +146,16 @@ struct MonitorStore: Sendable {
         for row in try await pool.query("SELECT status, count(*)::int AS n FROM runs GROUP BY 1") {
             runs[try row.decode(named: "status")] = try row.decode(named: "n")
         }
-        return JobStatistics(throughput: throughput, jobs: jobs, runs: runs)
+        var outcomes: [String: Int] = ["succeeded": 0, "failed": 0]
+        for row in try await pool.query(
+            """
+            SELECT CASE WHEN failed + dead > 0 THEN 'failed' ELSE 'succeeded' END AS outcome, count(*)::int AS n
+            FROM runs WHERE status = 'finished' GROUP BY 1
+            """
+        ) {
+            outcomes[try row.decode(named: "outcome")] = try row.decode(named: "n")
+        }
+        return JobStatistics(throughput: throughput, jobs: jobs, runs: runs, runOutcomes: outcomes)
     }
 
     /// Records an action another service took, attributed to whoever asked it.

@@ -47,10 +47,13 @@ public struct JobStatistics: Codable, Sendable, Equatable {
     public var jobs: [JobCount]
     /// Run status → runs.
     public var runs: [String: Int]
-    public init(throughput: [ThroughputPoint], jobs: [JobCount], runs: [String: Int]) {
+    /// Finished runs by outcome: `succeeded` (every job did), `failed` (some failed or died).
+    public var runOutcomes: [String: Int]
+    public init(throughput: [ThroughputPoint], jobs: [JobCount], runs: [String: Int], runOutcomes: [String: Int] = [:]) {
         self.throughput = throughput
         self.jobs = jobs
         self.runs = runs
+        self.runOutcomes = runOutcomes
     }
 }
 
