@@ -216,7 +216,12 @@ struct MonitorRouteTests {
         #expect(metrics.contains("psync_broker_http_responses_total{broker=\"SANDBOX\",status=\"200\"} 2"))
 
         let jobIDs = try await stack.monitor().call(MonitorAPI.jobs, ListJobs(runID: detail.run.id)).items.map(\.id)
-        await stack.running("psync-monitor")[0].child.stop()
+        // A browser still listening to /events does not hold up a graceful stop.
+        async let listening = EventStreamReader.read(url: url, path: "/events", token: Stack.readToken, for: .seconds(8))
+        try await Task.sleep(for: .milliseconds(500))
+        let stopTook = await stack.running("psync-monitor")[0].child.stop()
+        #expect(stopTook < .seconds(4), "stopping with an open event stream took \(stopTook)")
+        _ = try await listening
         _ = try await stack.redis.send(["FLUSHALL"])
         try await stack.launch("psync-monitor")
         let after = try await stack.monitor(token: Stack.readToken).call(MonitorAPI.jobs, ListJobs(runID: detail.run.id))

@@ -3,6 +3,7 @@ import HTTPTypes
 import Hummingbird
 import NIOCore
 import ServiceKit
+import ServiceLifecycle
 
 /// `GET /events`: Server-Sent Events of everything on the events stream, for the pages' live updates.
 struct EventsRoute {
@@ -34,8 +35,13 @@ struct EventsRoute {
                         }
                         defer { group.cancelAll() }
                         try await writer.write(ByteBuffer(string: "retry: 3000\n: connected\n\n"))
-                        for await text in output {
-                            try await writer.write(ByteBuffer(string: text))
+                        // On a graceful stop the stream ends at once (browsers reconnect), so it never holds the server up.
+                        try await withGracefulShutdownHandler {
+                            for await text in output {
+                                try await writer.write(ByteBuffer(string: text))
+                            }
+                        } onGracefulShutdown: {
+                            sink.finish()
                         }
                     }
                     try await writer.finish(nil)
