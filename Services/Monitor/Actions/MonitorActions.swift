@@ -52,9 +52,11 @@ struct MonitorActions: Sendable {
     /// Puts every letter back, oldest first; letters that cannot go back stay, and are reported.
     func retryAll() async throws -> DeadLettersRetried {
         var total = DeadLettersRetried(retried: 0, refused: [:])
+        // Only the letters there now: one that dies again while this runs is not chased round again.
+        guard let newest = try await redis.xrange(StreamNames.deadLetters, count: 1, reverse: true).first?.id else { return total }
         var after = "-"
         while true {
-            let entries = try await redis.xrange(StreamNames.deadLetters, start: after, count: 200)
+            let entries = try await redis.xrange(StreamNames.deadLetters, start: after, end: newest.description, count: 200)
             guard let last = entries.last else { break }
             after = "(" + last.id.description
             var letters: [DeadLetter] = []
