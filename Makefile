@@ -3,8 +3,9 @@ SHELL := /bin/bash
 .SHELLFLAGS := -eu -o pipefail -c
 .DEFAULT_GOAL := help
 
-# Debian packages the build and the tests need (C libraries, servers the tests start, openssl for TLS tests).
-DEBIAN_PACKAGES := pkg-config libhiredis-dev libpq-dev libcurl4-openssl-dev libssl-dev redis-server postgresql openssl
+# Debian packages the build and the tests need (C libraries, servers the tests start, openssl for TLS tests,
+# chromium for the monitor's browser test).
+DEBIAN_PACKAGES := pkg-config libhiredis-dev libpq-dev libcurl4-openssl-dev libssl-dev redis-server postgresql openssl chromium
 SWIFT_BUILD_FLAGS ?=
 TEST_LOG := .build/test-output.log
 
