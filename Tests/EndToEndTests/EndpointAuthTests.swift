@@ -38,7 +38,9 @@ struct EndpointAuthTests {
                     stack.running(operation.service, arguments: operation.service == "psync-gateway" ? ["--broker", "SANDBOX"] : []).first
                 ).baseURL
                 let anonymous = try await Self.call(stack, base, operation, token: nil)
-                if anonymous.status != 401 { failures.append("\(operation.service) \(operation.method) \(operation.path) without a token: \(anonymous.status)") }
+                if anonymous.status != 401 {
+                    failures.append("\(operation.service) \(operation.method) \(operation.path) without a token: \(anonymous.status)")
+                }
                 for (scope, token) in tokens {
                     let response = try await Self.call(stack, base, operation, token: token)
                     let allowed = operation.scopes.contains(scope)
@@ -50,7 +52,10 @@ struct EndpointAuthTests {
                     }
                     if response.status >= 400 {
                         let envelope = try? JSONCoding.decode(ErrorEnvelope.self, from: response.body)
-                        if envelope == nil { failures.append("\(operation.service) \(operation.method) \(operation.path): \(response.status) outside the error envelope") }
+                        if envelope == nil {
+                            failures.append(
+                                "\(operation.service) \(operation.method) \(operation.path): \(response.status) outside the error envelope")
+                        }
                     }
                 }
             }

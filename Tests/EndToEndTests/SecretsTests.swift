@@ -28,7 +28,8 @@ struct SecretsTests {
             }
             let (run, _) = try await stack.enqueueRun(.all, actions: [.holdings, .transactions])
             let detail = try await stack.waitForRun(run.id)
-            #expect(detail.run.counts.failed + detail.run.counts.reauthRequired >= 1, "the expired Kite token should fail its jobs: \(detail.run.counts)")
+            #expect(
+                detail.run.counts.failed + detail.run.counts.reauthRequired >= 1, "the expired Kite token should fail its jobs: \(detail.run.counts)")
 
             var answers = ""
             for account in sandbox + kite {

@@ -57,8 +57,14 @@ struct StreamFuzzTests {
             var random = SplitMix(state: 20_261_125)
             let perStream = 25
             let streams: [(String, String, String)] = [
-                (StreamNames.dispatch, "fire", #"{"scheduleID":1,"fireTime":"2026-11-25T00:00:00Z","scope":{"kind":"all"},"actions":["holdings"],"fence":1}"#),
-                (StreamNames.jobs(broker: "SANDBOX"), "job", #"{"jobID":1,"runID":1,"accountID":1,"brokerCode":"SANDBOX","action":"holdings","attempt":1}"#),
+                (
+                    StreamNames.dispatch, "fire",
+                    #"{"scheduleID":1,"fireTime":"2026-11-25T00:00:00Z","scope":{"kind":"all"},"actions":["holdings"],"fence":1}"#
+                ),
+                (
+                    StreamNames.jobs(broker: "SANDBOX"), "job",
+                    #"{"jobID":1,"runID":1,"accountID":1,"brokerCode":"SANDBOX","action":"holdings","attempt":1}"#
+                ),
                 (StreamNames.events, "event", #"{"kind":"job.succeeded","runID":1,"jobID":1,"at":"2026-11-25T00:00:00Z"}"#),
             ]
             let letters = DeadLetterQueue(redis: stack.redis)
@@ -73,7 +79,9 @@ struct StreamFuzzTests {
             let dead = try await letters.list(count: expected + 10)
             #expect(dead.allSatisfy { !$0.reason.isEmpty }, "a dead letter without a reason")
             for (stream, _, _) in streams {
-                #expect(dead.filter { $0.originStream == stream }.count >= perStream, "\(stream): \(dead.filter { $0.originStream == stream }.count) dead letters")
+                #expect(
+                    dead.filter { $0.originStream == stream }.count >= perStream,
+                    "\(stream): \(dead.filter { $0.originStream == stream }.count) dead letters")
             }
             // The consumers kept going: a real run still goes through dispatcher, gateway and persistence.
             let (run, _) = try await stack.enqueueRun(.all)

@@ -151,7 +151,8 @@ struct APIDescriptionTests {
             for path in ["/v1/echo", "/v1/admin/thing", "/v1/internal/thing", "/v1/items/{id}", "/v1/items/{id}/disable", "/healthz", "/metrics"] {
                 #expect(paths[path] != nil, "\(path) is not described")
             }
-            guard case .object(let item)? = paths["/v1/items/{id}"], case .object(let get)? = item["get"], case .object(let patch)? = item["patch"] else {
+            guard case .object(let item)? = paths["/v1/items/{id}"], case .object(let get)? = item["get"], case .object(let patch)? = item["patch"]
+            else {
                 Issue.record("GET and PATCH /v1/items/{id} are not both described")
                 return
             }
@@ -162,7 +163,9 @@ struct APIDescriptionTests {
                 return
             }
             let described = parameters.compactMap { parameter -> String? in
-                guard case .object(let fields) = parameter, case .string(let name)? = fields["name"], case .string(let place)? = fields["in"] else { return nil }
+                guard case .object(let fields) = parameter, case .string(let name)? = fields["name"], case .string(let place)? = fields["in"] else {
+                    return nil
+                }
                 return "\(place):\(name)"
             }
             #expect(Set(described) == ["path:id", "query:includeHistory"])
