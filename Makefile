@@ -3,8 +3,9 @@ SHELL := /bin/bash
 .SHELLFLAGS := -eu -o pipefail -c
 .DEFAULT_GOAL := help
 
-# Debian packages the build and the tests need (C libraries, servers the tests start, openssl for TLS tests).
-DEBIAN_PACKAGES := pkg-config libhiredis-dev libpq-dev libcurl4-openssl-dev libssl-dev redis-server postgresql openssl
+# Debian packages the build and the tests need (C libraries, servers the tests start, openssl for TLS tests,
+# chromium for the monitor's browser test).
+DEBIAN_PACKAGES := pkg-config libhiredis-dev libpq-dev libcurl4-openssl-dev libssl-dev redis-server postgresql openssl chromium
 SWIFT_BUILD_FLAGS ?=
 TEST_LOG := .build/test-output.log
 
@@ -45,22 +46,31 @@ test: deps lint ## Build (debug and release), run every test, print the summary
 	grep -E '^(✔|✘) Test run with|Executed [0-9]+ tests' $(TEST_LOG) || true; \
 	exit $$status
 
-up: ## Run the whole system locally (coming with the local-stack issue)
-	@echo "make up: not yet — the local stack arrives with the stack issue; 'make test' runs everything that exists"
+up: ## Run the whole system locally: install what is missing, build, start, seed a demo, sync
+	compose/local/up.sh
 
-down: ## Stop what `make up` started
-	@echo "make down: not yet"
+down: ## Stop what `make up` started (by pid); the data stays in .run/
+	compose/local/down.sh
 
-clean: ## Remove build products and the local stack's data
-	rm -rf .build .run
+clean: ## Stop the local stack and remove its data (.run/)
+	compose/local/down.sh
+	rm -rf .run
 
-logs: ## Tail a service's log: make logs SERVICE=psync-persistence
-	@echo "make logs: not yet"
+logs: ## Follow a service's log: make logs SERVICE=psync-dispatcher
+	compose/local/logs.sh "$(SERVICE)"
 
 bench: deps ## Benchmarks (release build); figures go to BENCHMARKS.md and Tests/Benchmarks/results.json
 	swift build -c release $(SWIFT_BUILD_FLAGS)
 	.build/release/psync-bench persistence
 	.build/release/psync-bench dispatch
 
-chaos fuzz compose-test: ## Fault injection, fuzzing, the compose test (later issues)
+compose-test: ## The compose stack, offline and on loopback only, with 3 SANDBOX gateway replicas (needs root)
+	swift build -c release $(SWIFT_BUILD_FLAGS)
+	compose/test/run.sh
+
+fuzz: ## schemathesis against every service (with and without a token), on a private local stack
+	swift build -c release $(SWIFT_BUILD_FLAGS)
+	Tests/Fuzz/fuzz.sh
+
+chaos: ## Fault injection (later issues)
 	@echo "make $@: not yet"

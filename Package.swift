@@ -136,6 +136,6 @@ let package = Package(
         tests("DispatcherTests", ["TestSupport", "RPC", "Contracts", "CurlClient", "RedisClient", "PostgresClient", "Streams"]),
         tests("MonitorTests", ["TestSupport", "RPC", "Contracts", "CurlClient", "RedisClient", "PostgresClient", "Streams"]),
         tests("AdminCLITests", ["TestSupport", "RPC", "Contracts", "CurlClient", "RedisClient", "PostgresClient"]),
-        tests("EndToEndTests", ["TestSupport", "RPC", "Contracts", "CurlClient"]),
+        tests("EndToEndTests", ["TestSupport", "RPC", "Contracts", "CurlClient", "RedisClient", "Streams", "PostgresClient", "SandboxData"]),
     ]
 )

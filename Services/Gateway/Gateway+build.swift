@@ -2,6 +2,7 @@ import Brokers
 import Contracts
 import CurlClient
 import Logging
+import Metrics
 import RPC
 import RedisClient
 import ServiceKit
@@ -31,13 +32,16 @@ func buildGateway(_ configuration: GatewayConfiguration, metrics: MetricsRegistr
     let persistence = RPCClient(
         baseURL: configuration.persistenceURL, token: configuration.service.tokens.service, client: http, timeout: .seconds(30))
     let limiter = RateLimiter(redis: redis, broker: broker, rate: configuration.rateLimit)
-    let environment = BrokerEnvironment(
+    var environment = BrokerEnvironment(
         baseURL: configuration.baseURL,
         http: http,
         timeout: configuration.brokerTimeout,
         options: configuration.adapterOptions,
         throttle: { key in try await limiter.acquire(key) }
     )
+    environment.observe = { status in
+        Counter(label: "psync_broker_http_responses_total", dimensions: [("broker", broker), ("status", status)]).increment()
+    }
     guard let adapter = BrokerRegistry.adapter(for: broker, environment: environment) else {
         throw ConfigurationError("no adapter for broker \(broker)")
     }

@@ -1,18 +1,41 @@
+import CurlClient
+import Hummingbird
 import Logging
+import RPC
 import RedisClient
 import ServiceKit
 
-/// Builds psync-monitor: its Redis pool, readiness check and heartbeat.
-func buildMonitor(_ configuration: ServiceConfiguration, metrics: MetricsRegistry, logger: Logger) throws -> ServiceApp {
-    let redis = RedisPool(configuration: try RedisConfiguration(url: configuration.redisURL))
+/// Builds psync-monitor: Redis, clients for persistence and the dispatcher, the pages, the JSON API, live events and metrics.
+func buildMonitor(_ configuration: MonitorConfiguration, metrics: MetricsRegistry, logger: Logger) throws -> ServiceApp {
+    let redis = RedisPool(configuration: try RedisConfiguration(url: configuration.service.redisURL), size: 16)
+    let http = HTTPClient()
+    let token = configuration.service.tokens.service
+    let persistence = RPCClient(baseURL: configuration.persistenceURL, token: token, client: http, timeout: .seconds(30))
+    let dispatcher = RPCClient(baseURL: configuration.dispatcherURL, token: token, client: http, timeout: .seconds(10))
     var app = ServiceApp(
         identity: ServiceIdentity(service: "psync-monitor"),
-        configuration: configuration,
+        configuration: configuration.service,
         metrics: metrics,
         readiness: [.redis(redis)],
         heartbeat: redis,
         logger: logger
     )
-    app.onShutdown { redis.close() }
+    let sessions = SessionStore(redis: redis, ttl: configuration.sessionTTL, secure: configuration.secureCookie)
+    let queues = QueueInspector(redis: redis)
+    let workers = WorkerDirectory(redis: redis, lostAfter: configuration.lostAfter, forgetAfter: configuration.forgetAfter)
+    let data = MonitorData(redis: redis, persistence: persistence, dispatcher: dispatcher, workers: workers, queues: queues)
+    let actions = MonitorActions(redis: redis, persistence: persistence, queues: queues, logger: logger)
+    let feed = EventFeed(redis: redis, logger: logger)
+    app.router.add(middleware: RedisErrorMiddleware())
+    app.router.add(middleware: SessionMiddleware(sessions: sessions))
+    APIRoutes(data: data, actions: actions, sessions: sessions).register(on: app.router)
+    PageRoutes(data: data, actions: actions, sessions: sessions, tokens: configuration.service.tokens, logger: logger).register(on: app.router)
+    EventsRoute(feed: feed).register(on: app.router)
+    app.addService(feed)
+    app.addService(SystemMetrics(data: data, http: http, registry: metrics, token: token, interval: .seconds(5), logger: logger))
+    app.onShutdown {
+        http.shutdown()
+        redis.close()
+    }
     return app
 }

@@ -12,9 +12,9 @@ struct MonitorMain: AsyncParsableCommand {
     @OptionGroup var options: ServiceOptions
 
     func run() async throws {
-        var configuration = try ServiceConfiguration(defaultPort: 7104, environment: EnvironmentReader(ProcessInfo.processInfo.environment))
-        try configuration.apply(options)
-        let (logger, metrics) = try ServiceBootstrap.bootstrap(service: "psync-monitor", configuration: configuration)
+        var configuration = try MonitorConfiguration(environment: EnvironmentReader(ProcessInfo.processInfo.environment))
+        try configuration.service.apply(options)
+        let (logger, metrics) = try ServiceBootstrap.bootstrap(service: "psync-monitor", configuration: configuration.service)
         try await buildMonitor(configuration, metrics: metrics, logger: logger).run()
     }
 }

@@ -64,6 +64,8 @@ public struct BrokerEnvironment: Sendable {
     public var throttle: @Sendable (_ rateLimitKey: String) async throws -> Void
     /// Adapter options (`PSYNC_<CODE>_<OPTION>`), e.g. Kite's `MUTUAL_FUNDS`.
     public var options: [String: String]
+    /// Told the outcome of every broker call: the HTTP status (`200`, `429` …), or `timeout` / `error` when none came.
+    public var observe: @Sendable (_ status: String) -> Void = { _ in }
 
     public init(
         baseURL: String,

@@ -49,6 +49,7 @@ struct BrokerHTTP: Sendable {
         do {
             response = try await environment.http.execute(request)
         } catch let error as HTTPClientError {
+            environment.observe(error.kind == .timeout ? "timeout" : "error")
             switch error.kind {
             case .timeout: throw BrokerError.transient("\(broker) did not answer in time")
             case .connect: throw BrokerError.transient("cannot connect to \(broker): \(error.message)")
@@ -60,6 +61,7 @@ struct BrokerHTTP: Sendable {
         } catch {
             throw BrokerError.transient("the call to \(broker) was cancelled")
         }
+        environment.observe(String(response.status))
         if let error = classify(response) { throw error }
         return response
     }

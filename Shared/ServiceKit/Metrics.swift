@@ -1,6 +1,7 @@
 import FoundationEssentials
 import Metrics
 public import Prometheus
+import Synchronization
 
 #if canImport(Glibc)
     import Glibc
@@ -13,6 +14,7 @@ public final class MetricsRegistry: Sendable {
     private let residentMemory: Prometheus.Gauge
     private let cpuSeconds: Prometheus.Gauge
     private let startTime: Prometheus.Gauge
+    private let appendix = Mutex<String>("")
 
     /// Bootstraps swift-metrics with a Prometheus factory; only `main` calls it, once.
     public static func bootstrap() -> MetricsRegistry {
@@ -42,7 +44,12 @@ public final class MetricsRegistry: Sendable {
         }
         var buffer: [UInt8] = []
         registry.emit(into: &buffer)
-        return String(decoding: buffer, as: UTF8.self)
+        return String(decoding: buffer, as: UTF8.self) + appendix.withLock { $0 }
+    }
+
+    /// Exposition text added after the registry's at every scrape (the monitor's federation of its workers' metrics).
+    public func setAppendix(_ text: String) {
+        appendix.withLock { $0 = text }
     }
 }
 

@@ -15,7 +15,8 @@ extension RouterMethods where Context == ServiceRequestContext {
         _ endpoint: Endpoint<Request, Response>,
         use handler: @escaping @Sendable (Request, ServiceRequestContext) async throws -> Response
     ) -> Self {
-        on(RouterPath(endpoint.path), method: HTTPRequest.Method(rawValue: endpoint.method.rawValue)!) { request, context in
+        if let router = self as? Router<ServiceRequestContext> { EndpointCatalog.of(router)?.add(EndpointDescription(endpoint)) }
+        return on(RouterPath(endpoint.path), method: HTTPRequest.Method(rawValue: endpoint.method.rawValue)!) { request, context in
             try context.authorize(endpoint.scopes)
             let decoded = try await EndpointCodec.decode(endpoint, request: request, context: context)
             return try EndpointCodec.response(try await handler(decoded, context))

@@ -1,3 +1,4 @@
+import FoundationEssentials
 public import Hummingbird
 public import Logging
 import NIOCore
@@ -22,6 +23,8 @@ public struct ServiceApp {
     public let configuration: ServiceConfiguration
     /// Register endpoints here.
     public let router: Router<ServiceRequestContext>
+    /// Every endpoint registered on `router`, which `GET /openapi.json` describes.
+    public let catalog: EndpointCatalog
     /// Counters the heartbeat publishes.
     public let stats: WorkerStats
     /// The process logger.
@@ -50,6 +53,8 @@ public struct ServiceApp {
         router.add(middleware: AuthMiddleware(tokens: configuration.tokens))
         router.add(middleware: MetricsMiddleware())
         router.addHealthRoutes(identity: identity, checks: readiness, metrics: metrics)
+        catalog = EndpointCatalog.attach(to: router)
+        router.addAPIDescription(identity: identity, catalog: catalog)
         if let heartbeat {
             services.append(Heartbeat(redis: heartbeat, identity: identity, stats: stats, interval: configuration.heartbeatInterval, logger: logger))
         }
@@ -75,6 +80,8 @@ public struct ServiceApp {
         let identity = identity
         let stats = stats
         let logger = logger
+        let advertiseHost = configuration.advertiseHost
+        let addressFile = configuration.addressFile
         var application = Application(
             router: router,
             server: .http1(configuration: .init(idleTimeout: .seconds(75))),
@@ -82,13 +89,32 @@ public struct ServiceApp {
             services: [ShutdownActions(actions: shutdownActions)] + services,
             onServerRunning: { channel in
                 let address = channel.localAddress.map { "http://\($0.ipAddress ?? "127.0.0.1"):\($0.port ?? 0)" } ?? "unknown"
-                stats.rpcAddress = address
+                stats.rpcAddress = channel.localAddress.map { Self.reachableAddress(bound: $0, advertiseHost: advertiseHost) }
+                if let addressFile {
+                    do {
+                        try Data(address.utf8).write(to: URL(fileURLWithPath: addressFile), options: .atomic)
+                    } catch {
+                        logger.warning("cannot write PSYNC_ADDRESS_FILE", metadata: ["path": .string(addressFile), "error": .string("\(error)")])
+                    }
+                }
                 logger.info("ready", metadata: ["http.address": .string(address), "service.instance": .string(identity.instanceID)])
             },
             logger: logger
         )
         for task in startupTasks { application.beforeServerStarts(perform: task) }
         return application
+    }
+
+    /// How other processes reach a server bound to `bound`: a wildcard address is useless to them, so it becomes
+    /// the advertised host or this machine's host name (a container's name on a compose network).
+    static func reachableAddress(bound: SocketAddress, advertiseHost: String?) -> String {
+        let ip = bound.ipAddress ?? "127.0.0.1"
+        var host = advertiseHost ?? ip
+        if advertiseHost == nil, ip == "0.0.0.0" || ip == "::" {
+            host = ProcessInfo.processInfo.hostName
+        }
+        if host.contains(":"), !host.hasPrefix("[") { host = "[\(host)]" }
+        return "http://\(host):\(bound.port ?? 0)"
     }
 
     /// Runs until SIGTERM or SIGINT, then shuts down gracefully within 8 s (cancelling whatever is left).

@@ -4,6 +4,8 @@
 /// | --- | --- |
 /// | `PSYNC_HTTP_HOST` | `127.0.0.1` |
 /// | `PSYNC_HTTP_PORT` | the service's own port |
+/// | `PSYNC_ADVERTISE_HOST` | the bound address, or the machine's host name when bound to every interface |
+/// | `PSYNC_ADDRESS_FILE` | unset; else the file the bound address is written to once serving (healthchecks of port-0 replicas) |
 /// | `PSYNC_REDIS_URL` | `redis://127.0.0.1:6379/0` |
 /// | `PSYNC_POSTGRES_URL` | `postgres://psync@127.0.0.1:5432/psync` |
 /// | `PSYNC_SERVICE_TOKEN`, `PSYNC_ADMIN_TOKEN`, `PSYNC_READ_TOKEN` (or `*_FILE`) | unset: no token of that kind is accepted |
@@ -14,6 +16,11 @@ public struct ServiceConfiguration: Sendable {
     public var httpHost = "127.0.0.1"
     /// Port the HTTP server binds; 0 picks a free one.
     public var httpPort: Int
+    /// The host others reach this process by, announced in its heartbeat (gateways are found that way);
+    /// nil: the bound address, or the host name when the server binds every interface (0.0.0.0 or ::).
+    public var advertiseHost: String?
+    /// A file to write the bound address to once serving, so a healthcheck can find a replica bound to port 0.
+    public var addressFile: String?
     /// Redis, as `redis://host:port/db`.
     public var redisURL = "redis://127.0.0.1:6379/0"
     /// Postgres, as `postgres://user:pass@host:port/db` (only psync-persistence connects).
@@ -37,6 +44,8 @@ public struct ServiceConfiguration: Sendable {
         self.init(defaultPort: defaultPort)
         httpHost = environment.string("PSYNC_HTTP_HOST") ?? httpHost
         httpPort = try environment.port("PSYNC_HTTP_PORT") ?? httpPort
+        advertiseHost = environment.string("PSYNC_ADVERTISE_HOST") ?? advertiseHost
+        addressFile = environment.string("PSYNC_ADDRESS_FILE") ?? addressFile
         redisURL = environment.string("PSYNC_REDIS_URL") ?? redisURL
         postgresURL = try environment.secret("PSYNC_POSTGRES_URL") ?? postgresURL
         tokens = TokenSet(

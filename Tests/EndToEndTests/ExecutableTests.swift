@@ -1,6 +1,7 @@
 import Contracts
 import CurlClient
 import Foundation
+import RedisClient
 import TestSupport
 import Testing
 
@@ -36,6 +37,35 @@ struct ExecutableTests {
         #expect(service.child.exitStatus == 0, "\(product) exited with \(service.child.exitStatus ?? -1): \(service.child.output().suffix(800))")
         let readyLines = service.child.output().split(separator: "\n").filter { $0.contains("\"message\":\"ready\"") }
         #expect(readyLines.count == 1)
+    }
+
+    @Test("a replica bound to every interface announces a reachable address and writes its address file")
+    func advertisedAddress() async throws {
+        let redis = try await TestServers.redis()
+        let directory = try TemporaryDirectory.make(prefix: "advertise")
+        let addressFile = directory + "/address"
+        let gateway = try await ServiceProcess.start(
+            "psync-gateway", arguments: ["--broker", "SANDBOX"],
+            environment: [
+                "PSYNC_REDIS_URL": redis.url, "PSYNC_HTTP_HOST": "0.0.0.0", "PSYNC_HTTP_PORT": "0", "PSYNC_ADDRESS_FILE": addressFile,
+                "PSYNC_HEARTBEAT_INTERVAL": "200ms", "PSYNC_ADVERTISE_HOST": "gateway-sandbox-1",
+            ])
+        defer { gateway.child.signal(SIGTERM) }
+        let written = try String(contentsOfFile: addressFile, encoding: .utf8)
+        let port = try #require(written.split(separator: ":").last.flatMap { Int($0) })
+        #expect(written == "http://0.0.0.0:\(port)")
+        let pool = RedisPool(configuration: redis.configuration)
+        defer { pool.close() }
+        var announced: String?
+        try await eventually("the gateway's heartbeat") {
+            for instance in try await pool.send(["ZRANGE", .init(RedisKeys.workerIndex), "0", "-1"]).array ?? [] {
+                guard let id = instance.string, let body = try await pool.get(RedisKeys.worker(id)) else { continue }
+                let beat = try JSONCoding.decode(WorkerHeartbeat.self, from: body)
+                if beat.service == "psync-gateway" { announced = beat.rpcAddress }
+            }
+            return announced != nil
+        }
+        #expect(announced == "http://gateway-sandbox-1:\(port)")
     }
 
     @Test("SIGINT stops a service as cleanly as SIGTERM")

@@ -61,6 +61,11 @@ struct ValidationTests {
                 "portfolio \(portfolio.id) already has an account labelled 'Account 0'"
             ),
             ("POST", "/v1/runs", #"{"trigger":"manual","scope":{"kind":"user"},"actions":["holdings"]}"#, 422, "scope 'user' needs an id"),
+            // Found by make fuzz: a schedule id that does not exist was a foreign-key 500.
+            (
+                "POST", "/v1/runs", #"{"trigger":"manual","scheduleID":109,"scope":{"kind":"all"},"actions":["holdings"]}"#, 422,
+                "schedule 109 does not exist"
+            ),
             (
                 "POST", "/v1/runs", #"{"trigger":"manual","scope":{"kind":"user","id":424242},"actions":["holdings"]}"#, 404,
                 "user 424242 does not exist"

@@ -132,3 +132,76 @@ extension HTTPFields {
         return copy
     }
 }
+
+@Suite("The API description")
+struct APIDescriptionTests {
+    @Test("GET /openapi.json describes every registered endpoint with its scopes, parameters and schemas; it needs a token")
+    func openAPI() async throws {
+        try await makeTestService().makeApplication().test(.router) { client in
+            let anonymous = try await client.execute(uri: "/openapi.json", method: .get)
+            #expect(anonymous.status == .unauthorized)
+            let response = try await client.execute(uri: "/openapi.json", method: .get, headers: [.authorization: "Bearer \(Tokens.read)"])
+            #expect(response.status == .ok)
+            let document = try JSONCoding.decode(JSONValue.self, from: Array(response.body.readableBytesView))
+            guard case .object(let root) = document, case .object(let paths)? = root["paths"] else {
+                Issue.record("no paths in \(document)")
+                return
+            }
+            #expect(root["openapi"] == "3.1.0")
+            for path in ["/v1/echo", "/v1/admin/thing", "/v1/internal/thing", "/v1/items/{id}", "/v1/items/{id}/disable", "/healthz", "/metrics"] {
+                #expect(paths[path] != nil, "\(path) is not described")
+            }
+            guard case .object(let item)? = paths["/v1/items/{id}"], case .object(let get)? = item["get"], case .object(let patch)? = item["patch"] else {
+                Issue.record("GET and PATCH /v1/items/{id} are not both described")
+                return
+            }
+            #expect(get["x-psync-scopes"] == ["read", "service", "admin"])
+            #expect(patch["x-psync-scopes"] == ["admin"])
+            guard case .array(let parameters)? = get["parameters"] else {
+                Issue.record("no parameters on GET /v1/items/{id}")
+                return
+            }
+            let described = parameters.compactMap { parameter -> String? in
+                guard case .object(let fields) = parameter, case .string(let name)? = fields["name"], case .string(let place)? = fields["in"] else { return nil }
+                return "\(place):\(name)"
+            }
+            #expect(Set(described) == ["path:id", "query:includeHistory"])
+            #expect(patch["requestBody"] != nil)
+        }
+    }
+}
+
+@Suite("Slow clients")
+struct SlowClientTests {
+    /// Opens a TCP connection to 127.0.0.1:`port` and sends `text`, never finishing the request.
+    static func dribble(port: Int, _ text: String) -> Int32 {
+        let descriptor = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+        var address = sockaddr_in()
+        address.sin_family = sa_family_t(AF_INET)
+        address.sin_port = in_port_t(UInt16(port).bigEndian)
+        address.sin_addr.s_addr = inet_addr("127.0.0.1")
+        let connected = withUnsafePointer(to: &address) {
+            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { connect(descriptor, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) }
+        }
+        if connected == 0 { _ = text.withCString { send(descriptor, $0, strlen($0), Int32(MSG_NOSIGNAL)) } }
+        return descriptor
+    }
+
+    @Test("256 clients that never finish their headers do not keep a normal request from being served at once")
+    func slowLoris() async throws {
+        try await makeTestService().makeApplication().test(.live) { client in
+            let port = try #require(client.port)
+            let descriptors = (0..<256).map { _ in Self.dribble(port: port, "POST /v1/echo HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Length: 100\r\n") }
+            defer { for descriptor in descriptors { close(descriptor) } }
+            #expect(descriptors.allSatisfy { $0 >= 0 })
+            let http = HTTPClient()
+            defer { http.shutdown() }
+            let started = ContinuousClock.now
+            for _ in 0..<20 {
+                let response = try await http.execute(HTTPClientRequest(url: "http://127.0.0.1:\(port)/healthz", timeout: .seconds(5)))
+                #expect(response.status == 200)
+            }
+            #expect(ContinuousClock.now - started < .seconds(5), "20 requests took \(ContinuousClock.now - started) beside 256 slow clients")
+        }
+    }
+}

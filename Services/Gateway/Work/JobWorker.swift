@@ -49,7 +49,8 @@ struct JobWorker: Service {
         }
         let slots = Slots(configuration.concurrency)
         let inFlight = InFlightJobs()
-        let outcomes = Counter(label: "psync_gateway_jobs_total", dimensions: [("broker", configuration.broker)])
+        let broker = configuration.broker
+        let durations = Timer(label: "psync_job_duration_seconds", dimensions: [("broker", broker)])
         let clock = ContinuousClock()
         await withDiscardingTaskGroup { group in
             var lastClaim = clock.now - configuration.claimIdle
@@ -63,7 +64,7 @@ struct JobWorker: Service {
                     slots.wakeUp()
                 }
                 if Task.isShuttingDownGracefully { break }
-                if clock.now - lastPauseCheck > .seconds(1) {
+                if clock.now - lastPauseCheck >= .milliseconds(500) {
                     paused = (try? await redis.exists(StreamNames.paused(broker: configuration.broker))) ?? false
                     lastPauseCheck = clock.now
                 }
@@ -83,7 +84,8 @@ struct JobWorker: Service {
                         batch = try await jobs.claimAbandoned(count: free)
                         if !batch.isEmpty { logger.info("took over abandoned jobs", metadata: ["count": "\(batch.count)"]) }
                     }
-                    if batch.isEmpty { batch = try await jobs.readNew(count: free, block: .seconds(1)) }
+                    // A short block, so a pause takes effect within a second.
+                    if batch.isEmpty { batch = try await jobs.readNew(count: free, block: .milliseconds(500)) }
                 } catch {
                     logger.warning("job stream read failed", metadata: ["error": "\(error)"])
                     try? await cancelWhenGracefulShutdown { try await Task.sleep(for: .milliseconds(500)) }
@@ -111,13 +113,15 @@ struct JobWorker: Service {
                             inFlight.ids.withLock { _ = $0.remove(delivery.id) }
                             slots.release()
                         }
+                        let started = ContinuousClock.now
                         guard let completion = await runner.run(delivery) else {
                             stats.finished(succeeded: false)
                             return
                         }
                         let written = await write(completion.commands)
                         stats.finished(succeeded: completion.outcome == .succeeded)
-                        outcomes.increment()
+                        durations.record(duration: ContinuousClock.now - started)
+                        Counter(label: "psync_jobs_total", dimensions: [("broker", broker), ("outcome", completion.outcome.rawValue)]).increment()
                         if !written { logger.warning("a job's outcome could not be written; it stays pending and will run again") }
                     }
                 }

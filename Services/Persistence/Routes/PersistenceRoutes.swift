@@ -23,6 +23,14 @@ struct PersistenceRoutes {
         registerQueries(on: router)
         registerRuns(on: router)
         registerSchedules(on: router)
+        registerMonitor(on: router)
+    }
+
+    private func registerMonitor(on router: Router<ServiceRequestContext>) {
+        let monitor = MonitorStore(pool: pool, publisher: runs.publisher, logger: runs.logger)
+        router.on(PersistenceAPI.reopenJobs) { request, context in try await monitor.reopen(request, by: AuditActor(context)) }
+        router.on(PersistenceAPI.jobStatistics) { request, _ in try await monitor.statistics(request) }
+        router.on(PersistenceAPI.recordAudit) { request, context in try await monitor.record(request, by: AuditActor(context)) }
     }
 
     private func registerAdmin(on router: Router<ServiceRequestContext>) {

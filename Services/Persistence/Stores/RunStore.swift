@@ -32,6 +32,9 @@ struct RunStore: Sendable {
                 return RunCreated(run: try existing.run(), created: false)
             }
             try Self.checkScopeExists(request.scope, on: connection)
+            if let scheduleID = request.scheduleID, try connection.query("SELECT 1 FROM schedules WHERE id = \(scheduleID)").first == nil {
+                throw APIError.unprocessable("schedule \(scheduleID) does not exist", field: "scheduleID")
+            }
             let runID: Int = try connection.query(
                 """
                 INSERT INTO runs (trigger, schedule_id, fire_time, scope_kind, scope_id, actions, requested_by, request_id, deadline_at)

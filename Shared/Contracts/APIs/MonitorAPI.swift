@@ -213,3 +213,20 @@ extension MonitorAPI {
         .get, "/api/v1/accounts/reauth", scopes: .readers, summary: "Accounts needing a new login, with the fix"
     )
 }
+
+/// A single-use link that logs a browser in as an administrator (for a headless browser, or a link printed by the CLI).
+public struct LoginTicket: Codable, Sendable, Equatable {
+    /// `/login?ticket=…`, relative to the monitor's address; good once.
+    public var path: String
+    public var expiresInSeconds: Int
+    public init(path: String, expiresInSeconds: Int) {
+        self.path = path
+        self.expiresInSeconds = expiresInSeconds
+    }
+}
+
+extension MonitorAPI {
+    public static let createLoginTicket = Endpoint<Empty, LoginTicket>(
+        .post, "/api/v1/login-tickets", scopes: .administrators, summary: "A single-use browser login link, good for a minute"
+    )
+}

@@ -52,3 +52,15 @@ public enum JSONValue: Codable, Sendable, Hashable {
         return nil
     }
 }
+
+extension JSONValue: ExpressibleByStringLiteral, ExpressibleByArrayLiteral {
+    /// `"text"` where a JSON value is expected.
+    public init(stringLiteral value: String) {
+        self = .string(value)
+    }
+
+    /// `[a, b]` where a JSON value is expected.
+    public init(arrayLiteral elements: JSONValue...) {
+        self = .array(elements)
+    }
+}

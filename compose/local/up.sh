@@ -1,0 +1,239 @@
+#!/usr/bin/env bash
+# make up: the whole system on this machine as plain processes, from nothing (or from what an
+# earlier `make up` left: it reuses whatever is still there and running).
+#
+#   Redis (AOF on) and PostgreSQL under .run/, release builds of every executable, brokersim, the
+#   services and one gateway per broker in $PSYNC_GATEWAYS; the CLI's config; a demo (a user, two
+#   portfolios, five accounts, a schedule every 5 minutes) and a first sync.
+set -euo pipefail
+source "$(dirname "${BASH_SOURCE[0]}")/common.sh"
+cd "$ROOT"
+
+PACKAGES="pkg-config libhiredis-dev libpq-dev libcurl4-openssl-dev libssl-dev redis-server postgresql openssl curl jq"
+
+install_missing() {
+    local missing="" package sudo=""
+    for package in $PACKAGES; do
+        dpkg-query -W -f='${Status}' "$package" 2>/dev/null | grep -q 'install ok installed' || missing="$missing $package"
+    done
+    [ -z "$missing" ] && return
+    [ "$(id -u)" = 0 ] || sudo=sudo
+    say "installing:$missing"
+    $sudo apt-get update -q
+    DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -q --no-install-recommends $missing
+}
+
+build() {
+    command -v swift >/dev/null || fail "Swift 6.3 is needed to build (https://www.swift.org/install/linux/)"
+    say "building release binaries (the first build takes a few minutes)"
+    swift build -c release
+}
+
+# Secrets are generated once, kept in files only we can read, and handed to the services as *_FILE paths.
+make_secrets() {
+    mkdir -p "$RUN/secrets" "$RUN/logs" "$RUN/pids"
+    chmod 700 "$RUN/secrets"
+    local name
+    for name in admin_token read_token service_token postgres_password; do
+        [ -s "$RUN/secrets/$name" ] || (umask 077 && openssl rand -hex 24 > "$RUN/secrets/$name")
+    done
+    [ -s "$RUN/secrets/master_key" ] || (umask 077 && openssl rand -hex 32 > "$RUN/secrets/master_key")
+    (umask 077 && printf 'postgres://psync:%s@127.0.0.1:%s/psync\n' "$(cat "$RUN/secrets/postgres_password")" "$PSYNC_POSTGRES_PORT" \
+        > "$RUN/secrets/postgres_url")
+}
+
+start_redis() {
+    mkdir -p "$RUN/redis"
+    if alive "$RUN/pids/redis.pid" redis-server; then return; fi
+    say "starting Redis on 127.0.0.1:$PSYNC_REDIS_PORT (append-only file on)"
+    redis-server --port "$PSYNC_REDIS_PORT" --bind 127.0.0.1 --dir "$RUN/redis" --appendonly yes --appendfsync everysec \
+        --daemonize yes --pidfile "$RUN/pids/redis.pid" --logfile "$RUN/logs/redis.log" --save ""
+    for _ in $(seq 1 50); do
+        redis-cli -p "$PSYNC_REDIS_PORT" ping 2>/dev/null | grep -q PONG && return
+        sleep 0.1
+    done
+    fail "Redis did not start; see $RUN/logs/redis.log"
+}
+
+start_postgres() {
+    local bin data="$RUN/postgres/data"
+    bin=$(postgres_bin)
+    mkdir -p "$RUN/postgres"
+    [ "$(id -u)" = 0 ] && chown postgres:postgres "$RUN/postgres"
+    if [ ! -s "$data/PG_VERSION" ]; then
+        say "creating a PostgreSQL cluster in ${RUN#"$ROOT"/}/postgres"
+        local pwfile="$RUN/postgres/.pw"
+        (umask 077 && cat "$RUN/secrets/postgres_password" > "$pwfile")
+        [ "$(id -u)" = 0 ] && chown postgres:postgres "$pwfile"
+        as_postgres "$bin/initdb" -D "$data" -U psync --pwfile="$pwfile" -A scram-sha-256 -E UTF8 >"$RUN/logs/initdb.log" 2>&1 \
+            || fail "initdb failed; see $RUN/logs/initdb.log"
+        rm -f "$pwfile"
+    fi
+    if ! as_postgres "$bin/pg_ctl" -D "$data" status >/dev/null 2>&1; then
+        say "starting PostgreSQL on 127.0.0.1:$PSYNC_POSTGRES_PORT"
+        touch "$RUN/logs/postgres.log"
+        [ "$(id -u)" = 0 ] && chown postgres:postgres "$RUN/logs/postgres.log"
+        as_postgres "$bin/pg_ctl" -D "$data" -l "$RUN/logs/postgres.log" -w -t 60 \
+            -o "-p $PSYNC_POSTGRES_PORT -c listen_addresses=127.0.0.1 -k $RUN/postgres" start >/dev/null \
+            || fail "PostgreSQL did not start; see $RUN/logs/postgres.log"
+    fi
+    PGPASSWORD=$(cat "$RUN/secrets/postgres_password") psql -h 127.0.0.1 -p "$PSYNC_POSTGRES_PORT" -U psync -d postgres -tAc \
+        "SELECT 1 FROM pg_database WHERE datname = 'psync'" | grep -q 1 \
+        || PGPASSWORD=$(cat "$RUN/secrets/postgres_password") psql -h 127.0.0.1 -p "$PSYNC_POSTGRES_PORT" -U psync -d postgres -qc \
+            "CREATE DATABASE psync"
+}
+
+# The settings every service shares; secrets only as file paths.
+common_environment() {
+    export PSYNC_REDIS_URL="redis://127.0.0.1:$PSYNC_REDIS_PORT/0"
+    export PSYNC_ADMIN_TOKEN_FILE="$RUN/secrets/admin_token"
+    export PSYNC_READ_TOKEN_FILE="$RUN/secrets/read_token"
+    export PSYNC_SERVICE_TOKEN_FILE="$RUN/secrets/service_token"
+    export PSYNC_MASTER_KEY_FILE="$RUN/secrets/master_key"
+    export PSYNC_HTTP_HOST=127.0.0.1
+    export PSYNC_LOG_FORMAT=json
+    export PSYNC_PERSISTENCE_URL="http://127.0.0.1:$PSYNC_PERSISTENCE_PORT"
+    export PSYNC_DISPATCHER_URL="http://127.0.0.1:$PSYNC_DISPATCHER_PORT"
+    export PSYNC_SCHEDULER_URL="http://127.0.0.1:$PSYNC_SCHEDULER_PORT"
+    local brokersim="http://127.0.0.1:$PSYNC_BROKERSIM_PORT" broker variable
+    for broker in SANDBOX ZERODHA ALPACA UPSTOX; do
+        variable="PSYNC_${broker}_BASE_URL"
+        export "$variable=${!variable:-$brokersim}"
+    done
+}
+
+# start NAME PORT BINARY [ARGUMENTS…]: starts one service unless it already runs, logging to .run/logs/NAME.log.
+start() {
+    local name=$1 port=$2 binary=$3
+    shift 3
+    local pidfile="$RUN/pids/$name.pid" log="$RUN/logs/$name.log"
+    if alive "$pidfile" "$binary"; then return; fi
+    touch "$log"
+    OFFSET[$name]=$(stat -c %s "$log")
+    (
+        export PSYNC_HTTP_PORT="$port"
+        [ "$name" = psync-persistence ] && export PSYNC_POSTGRES_URL_FILE="$RUN/secrets/postgres_url"
+        nohup "$BIN/$binary" "$@" >>"$log" 2>&1 </dev/null &
+        echo $! > "$pidfile"
+    )
+    STARTED="$STARTED $name"
+}
+
+# Waits until every service started just now has logged its ready line.
+wait_ready() {
+    local name deadline=$((SECONDS + 90))
+    for name in $STARTED; do
+        # Only what this start wrote counts: the log keeps earlier runs' lines.
+        until tail -c "+$((OFFSET[$name] + 1))" "$RUN/logs/$name.log" | grep -q '"message":"ready"'; do
+            alive "$RUN/pids/$name.pid" || fail "$name exited; see $RUN/logs/$name.log: $(tail -n 5 "$RUN/logs/$name.log")"
+            [ $SECONDS -lt $deadline ] || fail "$name is not ready after 90 s; see $RUN/logs/$name.log"
+            sleep 0.2
+        done
+    done
+}
+
+declare -A OFFSET
+start_services() {
+    common_environment
+    STARTED=""
+    start psync-brokersim "$PSYNC_BROKERSIM_PORT" psync-brokersim
+    start psync-persistence "$PSYNC_PERSISTENCE_PORT" psync-persistence
+    wait_ready
+    [ -z "$STARTED" ] || say "started:$STARTED"
+    STARTED=""
+    start psync-dispatcher "$PSYNC_DISPATCHER_PORT" psync-dispatcher
+    start psync-scheduler "$PSYNC_SCHEDULER_PORT" psync-scheduler
+    start psync-monitor "$PSYNC_MONITOR_PORT" psync-monitor
+    local broker
+    for broker in $PSYNC_GATEWAYS; do
+        # Gateways bind any free port and announce it in their heartbeat; the CLI finds them there.
+        start "psync-gateway-${broker,,}" 0 psync-gateway --broker "$broker"
+    done
+    wait_ready
+    [ -z "$STARTED" ] || say "started:$STARTED"
+}
+
+# The CLI's settings, shell-sourceable; also the CLI's config file unless the user has their own.
+write_cli_config() {
+    (umask 077 && cat > "$RUN/psync.env" <<CONFIG
+# Written by make up: source it (. .run/psync.env) or let psync read it as its config file.
+PSYNC_PERSISTENCE_URL=http://127.0.0.1:$PSYNC_PERSISTENCE_PORT
+PSYNC_DISPATCHER_URL=http://127.0.0.1:$PSYNC_DISPATCHER_PORT
+PSYNC_SCHEDULER_URL=http://127.0.0.1:$PSYNC_SCHEDULER_PORT
+PSYNC_MONITOR_URL=http://127.0.0.1:$PSYNC_MONITOR_PORT
+PSYNC_BROKERSIM_URL=http://127.0.0.1:$PSYNC_BROKERSIM_PORT
+PSYNC_ADMIN_TOKEN=$(cat "$RUN/secrets/admin_token")
+PSYNC_READ_TOKEN=$(cat "$RUN/secrets/read_token")
+CONFIG
+    )
+    local config_dir="${XDG_CONFIG_HOME:-$HOME/.config}/psync"
+    mkdir -p "$config_dir"
+    if [ ! -e "$config_dir/config" ] || [ "$(readlink "$config_dir/config")" = "$RUN/psync.env" ]; then
+        ln -sfn "$RUN/psync.env" "$config_dir/config"
+    else
+        echo "note: $config_dir/config is yours, so it was left alone; use 'PSYNC_CONFIG=$RUN/psync.env psync …'"
+    fi
+}
+
+psync() { PSYNC_CONFIG="$RUN/psync.env" "$BIN/psync" "$@"; }
+
+# A user, two portfolios, five accounts (three SANDBOX, two in Kite's format, all served by brokersim),
+# credentials sealed by the gateways, and a schedule every 5 minutes. Skipped if the demo user exists.
+seed_demo() {
+    local email="demo@portfolio-sync.local"
+    if psync user list --json | jq -e --arg email "$email" '.items[] | select(.email == $email)' >/dev/null; then
+        say "the demo data is already there"
+        return
+    fi
+    say "seeding the demo: a user, two portfolios, five accounts, a schedule every 5 minutes"
+    local user long trading account
+    user=$(psync user add --email "$email" --name "Demo User" --json | jq -r .id)
+    long=$(psync portfolio add --user "$user" --name "Long term" --currency INR --json | jq -r .id)
+    trading=$(psync portfolio add --user "$user" --name "Trading" --currency INR --json | jq -r .id)
+    for index in 1 2 3; do
+        account=$(psync account add --portfolio "$long" --broker SANDBOX --label "Sandbox $index" --json | jq -r .id)
+        printf '{"token":"demo-sandbox-%s"}' "$index" | psync credentials set "$account" >/dev/null
+    done
+    if [[ " $PSYNC_GATEWAYS " == *" ZERODHA "* ]]; then
+        for index in 1 2; do
+            account=$(psync account add --portfolio "$trading" --broker ZERODHA --label "Kite $index" --json | jq -r .id)
+            printf '{"api_key":"demo-kite-key","access_token":"kite-demo-%s"}' "$index" \
+                | psync credentials set "$account" >/dev/null
+        done
+    fi
+    psync schedule add --name "demo: every 5 minutes" --every 5m --all --action holdings >/dev/null
+}
+
+show_demo() {
+    say "a first sync"
+    psync sync --all --wait || true
+    local portfolio
+    for portfolio in $(psync portfolio list --json | jq -r '.items[] | select(.name == "Long term" or .name == "Trading") | .id'); do
+        say "holdings of portfolio $portfolio"
+        psync holdings --portfolio "$portfolio"
+        psync totals --portfolio "$portfolio"
+    done
+}
+
+main() {
+    install_missing
+    build
+    make_secrets
+    start_redis
+    start_postgres
+    start_services
+    write_cli_config
+    seed_demo
+    show_demo
+    cat <<DONE
+
+$(say "portfolio-sync is running")
+  monitor      http://127.0.0.1:$PSYNC_MONITOR_PORT/  (log in with the admin token: cat .run/secrets/admin_token)
+  CLI          $BIN/psync status   (its settings: .run/psync.env)
+  logs         make logs SERVICE=psync-dispatcher   (all under .run/logs/)
+  stop         make down   (keeps the data; make clean removes it)
+DONE
+}
+
+# Sourcing the script (tests, debugging) defines the steps without running them.
+[[ "${BASH_SOURCE[0]}" != "$0" ]] || main "$@"
