@@ -53,7 +53,7 @@ struct SettingsTests {
 
         try write("PSYNC_PERSISTENCE_URL=\(persistence)\nPSYNC_ADMIN_TOKEN=\(Stack.adminToken)\n", mode: 0o644)
         let open = try await psync(["user", "list"], ["PSYNC_CONFIG": config])
-        #expect(open.status == 1 && open.stderr.contains("readable by others") && open.stderr.contains("chmod 600 \(config)"), "\(open)")
+        #expect(open.status == 1 && open.stderr.contains("readable by group or others") && open.stderr.contains("chmod 600 \(config)"), "\(open)")
         #expect(!open.stderr.contains(Stack.adminToken))
         // Without a token in it, a readable config file is fine.
         try write("PSYNC_PERSISTENCE_URL=\(persistence)\n", mode: 0o644)

@@ -77,3 +77,24 @@ struct SyncCommandTests {
         await stack.stop()
     }
 }
+
+@Suite("psync: a run that cannot finish")
+struct StuckRunTests {
+    @Test("sync --wait reports a run past its deadline with what it waits for, and gives up at --timeout with exit status 3")
+    func stuck() async throws {
+        let stack = try await Stack.start(["PSYNC_RUN_SWEEP_INTERVAL": "200ms"])
+        try await stack.launch("psync-dispatcher")
+        try await stack.seedAccounts(broker: "ZERODHA", count: 1)  // no ZERODHA gateway runs: the job stays queued
+        let cli = try CLI(stack)
+        let waited = try await cli.run("sync", "--all", "--wait", "--deadline", "1s", "--timeout", "4s")
+        #expect(waited.status == 3, "\(waited)")
+        #expect(waited.stdout.contains("is past its deadline; waiting for 1 job(s)") && waited.stdout.contains("(ZERODHA, queued)"), "\(waited)")
+        #expect(waited.stdout.contains("is still running after") && waited.stdout.contains("0/1 done"), "\(waited)")
+
+        var noToken = cli
+        noToken.environment["PSYNC_ADMIN_TOKEN"] = nil
+        let refused = try await noToken.run("user", "list")
+        #expect(refused.status == 1 && refused.stderr.contains("no admin token is configured"), "\(refused)")
+        await stack.stop()
+    }
+}

@@ -33,7 +33,7 @@ struct KiteCommand: AsyncParsableCommand {
                     let login = try await gateway.call(GatewayAPI.kiteLoginURL, ByID(id: account))
                     Console.error("open this page, log in, and paste the request_token (or the whole redirect URL):")
                     Console.error(login.url)
-                    if isatty(STDIN_FILENO) == 1 { Console.error("request_token: ") }
+                    if isatty(STDIN_FILENO) == 1 { Console.prompt("request_token: ") }
                     token = await InputReader.line().map(Self.requestToken)
                 }
                 guard let token, !token.isEmpty else { throw CLIError("no request_token given") }

@@ -15,8 +15,20 @@ struct RunFollower {
         var lastLine = ""
         var lastPrinted: ContinuousClock.Instant?
         var reportedStuck = false
+        var failingSince: ContinuousClock.Instant?
         while true {
-            let progress = try await dispatcher.call(DispatcherAPI.runProgress, ByID(id: started.run.id))
+            let progress: RunProgress
+            do {
+                progress = try await dispatcher.call(DispatcherAPI.runProgress, ByID(id: started.run.id))
+                failingSince = nil
+            } catch let error as CLIError {
+                // A dispatcher restarting is not the run failing: keep asking for a while.
+                let since = failingSince ?? clock.now
+                failingSince = since
+                guard clock.now - since < .seconds(15) else { throw error }
+                try await Task.sleep(for: .seconds(1))
+                continue
+            }
             let elapsed = Self.seconds(clock.now - begin)
             let finished = progress.detail.run.status == .finished
             let line = Self.line(progress.detail, elapsed: elapsed)

@@ -9,7 +9,10 @@ struct AdminSession: Sendable {
 
     /// Resolves the settings, runs `body` with the command's request id and actor, and closes the connections.
     static func run<T: Sendable>(_ options: ConnectionOptions, _ body: (AdminSession) async throws -> T) async throws -> T {
-        let settings = try Settings.resolve(options, environment: ProcessInfo.processInfo.environment) { Console.error($0) }
+        // The config and token files are read on a thread of their own, off the cooperative pool.
+        let settings = try await InputReader.onThread {
+            try Settings.resolve(options, environment: ProcessInfo.processInfo.environment) { Console.error($0) }
+        }
         var configuration = HTTPClient.Configuration()
         configuration.timeout = .seconds(120)
         configuration.userAgent = "psync/\(PSyncVersion.current)"

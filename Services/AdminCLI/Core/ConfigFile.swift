@@ -42,7 +42,7 @@ struct ConfigFile: Sendable {
             let mode = info.st_mode & 0o777
             if mode & 0o077 != 0 {
                 throw CLIError(
-                    "the config file \(path) holds the admin token but is readable by others (mode \(String(mode, radix: 8))); "
+                    "the config file \(path) holds the admin token but is readable by group or others (mode \(String(mode, radix: 8))); "
                         + "run `chmod 600 \(path)`")
             }
         }

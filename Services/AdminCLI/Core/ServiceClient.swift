@@ -10,12 +10,15 @@ struct ServiceClient: Sendable {
     /// How to point the CLI elsewhere: `PSYNC_PERSISTENCE_URL or --persistence-url`.
     let setting: String
     let rpc: RPCClient<CurlTransport>
+    /// Whether an admin token was configured at all.
+    let hasToken: Bool
 
     init(name: String, baseURL: String, setting: String, token: String?, http: HTTPClient) {
         self.name = name
         self.baseURL = baseURL
         self.setting = setting
         rpc = RPCClient(baseURL: baseURL, token: token, client: http)
+        hasToken = token != nil
     }
 
     /// Calls `endpoint`; a failure is a `CLIError` with the server's message or what to check.
@@ -38,6 +41,10 @@ struct ServiceClient: Sendable {
         switch error.kind {
         case .unreachable:
             return CLIError("cannot reach \(name) at \(baseURL); is it running? (set \(setting))")
+        case .server where error.status == 401 && !hasToken:
+            return CLIError(
+                "no admin token is configured; set PSYNC_ADMIN_TOKEN or PSYNC_ADMIN_TOKEN_FILE, pass --token-file, "
+                    + "or put PSYNC_ADMIN_TOKEN in the config file (make up writes one)")
         case .server where error.status == 401:
             return CLIError("\(name) refused the admin token (\(error.message)); set PSYNC_ADMIN_TOKEN, --token-file or the config file")
         case .server where error.status == 403:

@@ -14,6 +14,11 @@ enum Console {
         FileHandle.standardError.write(Data((line + "\n").utf8))
     }
 
+    /// A prompt on stderr, without a newline.
+    static func prompt(_ text: String) {
+        FileHandle.standardError.write(Data(text.utf8))
+    }
+
     /// Text on stdout, flushed at once (progress must show before the command ends).
     static func write(_ text: String) {
         FileHandle.standardOutput.write(Data(text.utf8))
