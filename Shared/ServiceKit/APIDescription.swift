@@ -80,7 +80,9 @@ public enum OpenAPIDocument {
         paths["/metrics", default: [:]]["get"] = .object([
             "summary": "Prometheus metrics (any token)",
             "responses": .object([
-                "200": .object(["description": "text exposition format", "content": .object(["text/plain": .object(["schema": .object(["type": "string"])])])]),
+                "200": .object([
+                    "description": "text exposition format", "content": .object(["text/plain": .object(["schema": .object(["type": "string"])])]),
+                ]),
                 "401": response("no or unknown token", errorSchema),
             ]),
         ])

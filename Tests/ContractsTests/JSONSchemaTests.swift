@@ -35,7 +35,8 @@ struct JSONSchemaTests {
             Issue.record("no required list in \(schema)")
             return
         }
-        #expect(Set(required) == ["id", "name", "kind", "price", "at", "tags", "nested", "meta"], "optional values and optional decimals may be left out")
+        #expect(
+            Set(required) == ["id", "name", "kind", "price", "at", "tags", "nested", "meta"], "optional values and optional decimals may be left out")
         #expect(Self.property(schema, "id") == .object(["type": "integer"]))
         #expect(Self.property(schema, "name") == .object(["type": "string"]))
         #expect(Self.property(schema, "note") == .object(["anyOf": [.object(["type": "string"]), .object(["type": "null"])]]))
@@ -60,6 +61,8 @@ struct JSONSchemaTests {
         let error = try #require(Self.property(envelope, "error"))
         #expect(Self.property(error, "message") == .object(["type": "string"]))
         #expect(JSONSchema.of(JSONValue.self) == .object([:]))
-        #expect(JSONSchema.of(Empty.self) == .object(["type": "object", "additionalProperties": .bool(true)]) || JSONSchema.of(Empty.self) == .object([:]))
+        #expect(
+            JSONSchema.of(Empty.self) == .object(["type": "object", "additionalProperties": .bool(true)]) || JSONSchema.of(Empty.self) == .object([:])
+        )
     }
 }

@@ -177,31 +177,57 @@ CONFIG
 
 psync() { PSYNC_CONFIG="$RUN/psync.env" "$BIN/psync" "$@"; }
 
+# The CLI finds gateways through their heartbeats (the monitor's registry): wait for each broker's first one.
+wait_for_gateways() {
+    local broker deadline=$((SECONDS + 30))
+    for broker in $PSYNC_GATEWAYS; do
+        until psync workers --json 2>/dev/null | jq -e --arg broker "$broker" \
+            'any(.[]; .heartbeat.service == "psync-gateway" and .heartbeat.broker == $broker and .state == "alive")' >/dev/null; do
+            [ $SECONDS -lt $deadline ] || fail "no $broker gateway heartbeat after 30 s; see $RUN/logs/psync-gateway-${broker,,}.log"
+            sleep 0.2
+        done
+    done
+}
+
 # A user, two portfolios, five accounts (three SANDBOX, two in Kite's format, all served by brokersim),
-# credentials sealed by the gateways, and a schedule every 5 minutes. Skipped if the demo user exists.
+# credentials sealed by the gateways, and a schedule every 5 minutes. Each piece is found by its name
+# first and made only when missing, so an interrupted `make up` finishes the demo the next time.
 seed_demo() {
-    local email="demo@portfolio-sync.local"
-    if psync user list --json | jq -e --arg email "$email" '.items[] | select(.email == $email)' >/dev/null; then
-        say "the demo data is already there"
-        return
-    fi
-    say "seeding the demo: a user, two portfolios, five accounts, a schedule every 5 minutes"
-    local user long trading account
-    user=$(psync user add --email "$email" --name "Demo User" --json | jq -r .id)
-    long=$(psync portfolio add --user "$user" --name "Long term" --currency INR --json | jq -r .id)
-    trading=$(psync portfolio add --user "$user" --name "Trading" --currency INR --json | jq -r .id)
+    local email="demo@portfolio-sync.local" user long trading
+    say "the demo: a user, two portfolios, five accounts, a schedule every 5 minutes (made where missing)"
+    user=$(psync user list --json | jq -r --arg email "$email" 'first(.items[] | select(.email == $email) | .id) // empty')
+    [ -n "$user" ] || user=$(psync user add --email "$email" --name "Demo User" --json | jq -r .id)
+    long=$(demo_portfolio "$user" "Long term")
+    trading=$(demo_portfolio "$user" "Trading")
+    local index
     for index in 1 2 3; do
-        account=$(psync account add --portfolio "$long" --broker SANDBOX --label "Sandbox $index" --json | jq -r .id)
-        printf '{"token":"demo-sandbox-%s"}' "$index" | psync credentials set "$account" >/dev/null
+        demo_account "$long" SANDBOX "Sandbox $index" "{\"token\":\"demo-sandbox-$index\"}"
     done
     if [[ " $PSYNC_GATEWAYS " == *" ZERODHA "* ]]; then
         for index in 1 2; do
-            account=$(psync account add --portfolio "$trading" --broker ZERODHA --label "Kite $index" --json | jq -r .id)
-            printf '{"api_key":"demo-kite-key","access_token":"kite-demo-%s"}' "$index" \
-                | psync credentials set "$account" >/dev/null
+            demo_account "$trading" ZERODHA "Kite $index" "{\"api_key\":\"demokitekey\",\"access_token\":\"kite-demo-$index\"}"
         done
     fi
-    psync schedule add --name "demo: every 5 minutes" --every 5m --all --action holdings >/dev/null
+    psync schedule list --json | jq -e 'any(.items[]; .schedule.definition.name == "demo: every 5 minutes")' >/dev/null \
+        || psync schedule add --name "demo: every 5 minutes" --every 5m --all --action holdings >/dev/null
+}
+
+# demo_portfolio USER NAME: the id of the user's portfolio of that name, made if missing.
+demo_portfolio() {
+    local id
+    id=$(psync portfolio list --user "$1" --json | jq -r --arg name "$2" 'first(.items[] | select(.name == $name) | .id) // empty')
+    [ -n "$id" ] || id=$(psync portfolio add --user "$1" --name "$2" --currency INR --json | jq -r .id)
+    echo "$id"
+}
+
+# demo_account PORTFOLIO BROKER LABEL CREDENTIALS: the account, made if missing, with credentials if it has none.
+demo_account() {
+    local account
+    account=$(psync account list --portfolio "$1" --json | jq -c --arg wanted "$3" 'first(.items[] | select(.label == $wanted)) // empty')
+    [ -n "$account" ] || account=$(psync account add --portfolio "$1" --broker "$2" --label "$3" --json)
+    if [ "$(jq -r .hasCredentials <<<"$account")" != true ]; then
+        printf '%s' "$4" | psync credentials set "$(jq -r .id <<<"$account")" >/dev/null
+    fi
 }
 
 show_demo() {
@@ -223,6 +249,7 @@ main() {
     start_postgres
     start_services
     write_cli_config
+    wait_for_gateways
     seed_demo
     show_demo
     cat <<DONE

@@ -201,11 +201,11 @@ main() {
     run=$(psync runs list --json | jq -r '.items[0].id')
     psync runs show "$run" --json > "$WORK/run.json"
     local succeeded
-    succeeded=$(jq -r '.run.succeeded // .succeeded' "$WORK/run.json")
+    succeeded=$(jq -r '.run.counts.succeeded' "$WORK/run.json")
     [ "$succeeded" = "$ACCOUNTS" ] || fail "run $run: $succeeded of $ACCOUNTS jobs succeeded"
     local synced=0
     for account in $(psync account list --portfolio "$portfolio" --json | jq -r '.items[].id'); do
-        [ "$(psync holdings --account "$account" --json | jq '.items | length')" -gt 0 ] && synced=$((synced + 1))
+        [ "$(psync holdings --account "$account" --json | jq '.holdings | length')" -gt 0 ] && synced=$((synced + 1))
     done
     [ "$synced" = "$ACCOUNTS" ] || fail "$synced of $ACCOUNTS accounts have holdings"
     psync jobs list --run "$run" --limit 1000 --json > "$WORK/jobs.json"

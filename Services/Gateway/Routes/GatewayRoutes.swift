@@ -62,7 +62,7 @@ struct GatewayRoutes: Sendable {
     private func store(_ fields: [String: String], for account: BrokerAccount) async throws -> CredentialsSealed {
         let box = try vault.seal(fields, accountID: account.id)
         _ = try await persistence.callForwardingErrors(
-            PersistenceAPI.storeCredentials, StoreCredentials(id: account.id, keyID: box.keyID, sealedBox: box.base64)
+            PersistenceAPI.storeCredentials, StoreCredentials(id: account.id, keyID: box.keyID, sealedBox: box.base64, renewsLogin: true)
         )
         credentials.forget(account.id)
         logger.info("credentials sealed", metadata: ["account.id": "\(account.id)", "key.id": "\(box.keyID)"])

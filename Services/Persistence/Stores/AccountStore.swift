@@ -155,6 +155,11 @@ struct AccountStore: Sendable {
                 RETURNING updated_at
                 """
             ).scalar()
+            if request.renewsLogin == true {
+                try connection.execute(
+                    "UPDATE broker_accounts SET status = 'active', last_error = NULL, updated_at = now() WHERE id = \(request.id) AND status = 'reauth_required'"
+                )
+            }
             try AuditLog.record(
                 on: connection, by: actor, action: "store_credentials", entity: "account", id: String(request.id), before: nil as JSONValue?,
                 after: JSONValue.object(["keyID": .string(keyID)])

@@ -170,10 +170,14 @@ public struct StoreCredentials: Codable, Sendable, Equatable {
     public var keyID: String
     /// The sealed box, base64.
     public var sealedBox: String
-    public init(id: Int, keyID: String, sealedBox: String) {
+    /// New credentials from a person (not a re-seal under a rotated key): an account waiting for a new
+    /// login is active again, its last error cleared.
+    public var renewsLogin: Bool?
+    public init(id: Int, keyID: String, sealedBox: String, renewsLogin: Bool? = nil) {
         self.id = id
         self.keyID = keyID
         self.sealedBox = sealedBox
+        self.renewsLogin = renewsLogin
     }
 }
 
