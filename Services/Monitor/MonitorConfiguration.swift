@@ -15,6 +15,8 @@ struct MonitorConfiguration: Sendable {
     var lostAfter: Duration = .seconds(10)
     /// Instances silent for longer than this are no longer listed at all (`PSYNC_MONITOR_FORGET_AFTER`).
     var forgetAfter: Duration = .seconds(24 * 3600)
+    /// How often the system gauges and the workers' metrics are refreshed (`PSYNC_MONITOR_METRICS_INTERVAL`).
+    var metricsInterval: Duration = .seconds(10)
 
     init() {}
 
@@ -26,5 +28,6 @@ struct MonitorConfiguration: Sendable {
         secureCookie = try environment.bool("PSYNC_MONITOR_SECURE_COOKIE") ?? secureCookie
         lostAfter = try environment.duration("PSYNC_MONITOR_LOST_AFTER") ?? lostAfter
         forgetAfter = try environment.duration("PSYNC_MONITOR_FORGET_AFTER") ?? forgetAfter
+        metricsInterval = try environment.duration("PSYNC_MONITOR_METRICS_INTERVAL") ?? metricsInterval
     }
 }

@@ -26,7 +26,7 @@ struct MonitorRouteTests {
         try await stack.launch("psync-brokersim")
         try await stack.launch("psync-dispatcher")
         try await stack.launchGateway("SANDBOX")
-        try await stack.launch("psync-monitor")
+        try await stack.launch("psync-monitor", environment: ["PSYNC_MONITOR_METRICS_INTERVAL": "1s"])
         _ = try await stack.makeAccounts(broker: "SANDBOX", count: accounts) { ["token": "monitor-\($0)"] }
         let started = try await stack.dispatcher.call(DispatcherAPI.startRun, StartRun(scope: .all, actions: [.holdings]))
         var detail: RunDetail?

@@ -28,6 +28,8 @@ final class WorkerDirectory: Sendable {
         guard !ids.isEmpty else { return [] }
         let reply = try await redis.send(["MGET"] + ids.map { RedisArgument(RedisKeys.worker($0)) })
         let values = reply.array ?? []
+        let listed = Set(ids)
+        lastSeen.withLock { cache in cache = cache.filter { listed.contains($0.key) } }
         var views: [WorkerView] = []
         for (position, entry) in index.enumerated() {
             let id = ids[position]

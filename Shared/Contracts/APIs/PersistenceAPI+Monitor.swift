@@ -1,5 +1,3 @@
-public import FoundationEssentials
-
 /// Puts ended jobs back to `queued` (attempts from 0) so they can run again: a dead letter's retry.
 public struct ReopenJobs: Codable, Sendable, Equatable {
     public var jobIDs: [Int]
