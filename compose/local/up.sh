@@ -26,7 +26,7 @@ install_missing() {
 build() {
     command -v swift >/dev/null || fail "Swift 6.3 is needed to build (https://www.swift.org/install/linux/)"
     say "building release binaries (the first build takes a few minutes)"
-    swift build -c release
+    swift build -c release --quiet
 }
 
 # Secrets are generated once, kept in files only we can read, and handed to the services as *_FILE paths.
@@ -177,12 +177,13 @@ CONFIG
 
 psync() { PSYNC_CONFIG="$RUN/psync.env" "$BIN/psync" "$@"; }
 
-# The CLI finds gateways through their heartbeats (the monitor's registry): wait for each broker's first one.
+# The CLI finds gateways through their heartbeats (the monitor's registry): wait until each broker has one
+# announcing its address (the first beat can come before the server has bound its port).
 wait_for_gateways() {
     local broker deadline=$((SECONDS + 30))
     for broker in $PSYNC_GATEWAYS; do
         until psync workers --json 2>/dev/null | jq -e --arg broker "$broker" \
-            'any(.[]; .heartbeat.service == "psync-gateway" and .heartbeat.broker == $broker and .state == "alive")' >/dev/null; do
+            'any(.[]; .heartbeat.service == "psync-gateway" and .heartbeat.broker == $broker and .state == "alive" and .heartbeat.rpcAddress != null)' >/dev/null; do
             [ $SECONDS -lt $deadline ] || fail "no $broker gateway heartbeat after 30 s; see $RUN/logs/psync-gateway-${broker,,}.log"
             sleep 0.2
         done
@@ -234,7 +235,7 @@ show_demo() {
     say "a first sync"
     psync sync --all --wait || true
     local portfolio
-    for portfolio in $(psync portfolio list --json | jq -r '.items[] | select(.name == "Long term" or .name == "Trading") | .id'); do
+    for portfolio in $(psync portfolio list --json | jq -r '[.items[] | select(.name == "Long term" or .name == "Trading")] | sort_by(.id) | .[].id'); do
         say "holdings of portfolio $portfolio"
         psync holdings --portfolio "$portfolio"
         psync totals --portfolio "$portfolio"
@@ -255,8 +256,9 @@ main() {
     cat <<DONE
 
 $(say "portfolio-sync is running")
-  monitor      http://127.0.0.1:$PSYNC_MONITOR_PORT/  (log in with the admin token: cat .run/secrets/admin_token)
-  CLI          $BIN/psync status   (its settings: .run/psync.env)
+  monitor      http://127.0.0.1:$PSYNC_MONITOR_PORT/
+  login token  $(cat "$RUN/secrets/admin_token")   (admin; read-only: $(cat "$RUN/secrets/read_token"))
+  CLI          export PATH="$BIN:$PATH"; psync status   (settings: ${RUN#"$ROOT"/}/psync.env, also ~/.config/psync/config)
   logs         make logs SERVICE=psync-dispatcher   (all under .run/logs/)
   stop         make down   (keeps the data; make clean removes it)
 DONE
