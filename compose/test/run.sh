@@ -156,12 +156,22 @@ PSYNC_MONITOR_PORT=$((port + 4))
 PSYNC_BROKERSIM_PORT=$((port + 90))
 PSYNC_SANDBOX_BASE_URL=http://127.0.0.1:$((port + 90))
 PSYNC_ZERODHA_BASE_URL=http://127.0.0.1:$((port + 90))
+# Few jobs in flight per replica and a broker that takes 50 ms, so every replica gets a share.
+PSYNC_GATEWAY_CONCURRENCY=4
+PSYNC_SIM_LATENCY=50ms
 ENV
     umask 022
 }
 
 # psync inside the stack's own CLI container (host network, the stack's settings).
 psync() { "${COMPOSE[@]}" run --rm -T cli psync "$@"; }
+# The same CLI from the host for the many small calls (a container per call costs a second each).
+host_psync() {
+    env -i PATH="$PATH" HOME="$WORK" PSYNC_ADMIN_TOKEN="$(sed -n 's/^PSYNC_ADMIN_TOKEN=//p' "$WORK/env")" \
+        PSYNC_PERSISTENCE_URL="http://127.0.0.1:$(sed -n 's/^PSYNC_PERSISTENCE_PORT=//p' "$WORK/env")" \
+        PSYNC_MONITOR_URL="http://127.0.0.1:$(sed -n 's/^PSYNC_MONITOR_PORT=//p' "$WORK/env")" \
+        "$ROOT/.build/release/psync" "$@"
+}
 
 main() {
     install_missing
@@ -186,16 +196,16 @@ main() {
     running=$($DOCKER ps --filter name=gateway-sandbox --format '{{.Names}}' | wc -l)
     [ "$running" -eq $REPLICAS ] || fail "$running gateway-sandbox replicas run, expected $REPLICAS"
 
-    say "seeding $ACCOUNTS SANDBOX accounts through the CLI"
+    say "seeding $ACCOUNTS SANDBOX accounts through the CLI (gateways found through the monitor)"
     local user portfolio account index
-    user=$(psync user add --email compose@test.local --name "Compose Test" --json | jq -r .id)
-    portfolio=$(psync portfolio add --user "$user" --name "Compose" --currency INR --json | jq -r .id)
+    user=$(host_psync user add --email compose@test.local --name "Compose Test" --json | jq -r .id)
+    portfolio=$(host_psync portfolio add --user "$user" --name "Compose" --currency INR --json | jq -r .id)
     for index in $(seq 1 "$ACCOUNTS"); do
-        account=$(psync account add --portfolio "$portfolio" --broker SANDBOX --label "compose $index" --json | jq -r .id)
-        printf '{"token":"compose-%s"}' "$index" | psync credentials set "$account" >/dev/null
+        account=$(host_psync account add --portfolio "$portfolio" --broker SANDBOX --label "compose $index" --json | jq -r .id)
+        printf '{"token":"compose-%s"}' "$index" | host_psync credentials set "$account" >/dev/null
     done
 
-    say "psync sync --all --wait"
+    say "psync sync --all --wait (in the cli container)"
     psync sync --all --wait | tail -n 5
     local run
     run=$(psync runs list --json | jq -r '.items[0].id')
@@ -204,8 +214,8 @@ main() {
     succeeded=$(jq -r '.run.counts.succeeded' "$WORK/run.json")
     [ "$succeeded" = "$ACCOUNTS" ] || fail "run $run: $succeeded of $ACCOUNTS jobs succeeded"
     local synced=0
-    for account in $(psync account list --portfolio "$portfolio" --json | jq -r '.items[].id'); do
-        [ "$(psync holdings --account "$account" --json | jq '.holdings | length')" -gt 0 ] && synced=$((synced + 1))
+    for account in $(host_psync account list --portfolio "$portfolio" --json | jq -r '.items[].id'); do
+        [ "$(host_psync holdings --account "$account" --json | jq '.holdings | length')" -gt 0 ] && synced=$((synced + 1))
     done
     [ "$synced" = "$ACCOUNTS" ] || fail "$synced of $ACCOUNTS accounts have holdings"
     psync jobs list --run "$run" --limit 1000 --json > "$WORK/jobs.json"
