@@ -72,7 +72,7 @@ struct MonitorBrowserTests {
             ] + arguments
         // Into a file, not a pipe: a page larger than the pipe's buffer would block Chromium until we read.
         let outputPath = profile + "/stdout.html"
-        FileManager.default.createFile(atPath: outputPath, contents: nil)
+        _ = FileManager.default.createFile(atPath: outputPath, contents: nil)
         let output = try FileHandle(forWritingTo: URL(fileURLWithPath: outputPath))
         defer { try? output.close() }
         process.standardOutput = output

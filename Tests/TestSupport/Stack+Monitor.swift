@@ -1,4 +1,4 @@
-public import Contracts
+import Contracts
 public import CurlClient
 import Foundation
 public import RPC

@@ -23,8 +23,10 @@ public final class Stack: @unchecked Sendable {
     private let lock = NSLock()
     private var processes: [String: [ServiceProcess]] = [:]
     private let baseEnvironment: [String: String]
+    private let slot: StackSlot
 
-    private init(redisServer: RedisServer, databaseURL: String, environment: [String: String]) throws {
+    private init(redisServer: RedisServer, databaseURL: String, environment: [String: String], slot: StackSlot) throws {
+        self.slot = slot
         self.redisServer = redisServer
         self.databaseURL = databaseURL
         redis = RedisPool(configuration: redisServer.configuration)
@@ -38,9 +40,13 @@ public final class Stack: @unchecked Sendable {
     }
 
     /// A stack with psync-persistence running; `environment` reaches every process started later.
+    /// At most a few stacks run at once (see `StackSlots`); this waits for a free slot.
     public static func start(_ environment: [String: String] = [:]) async throws -> Stack {
+        await StackSlots.shared.acquire()
+        let slot = StackSlot()
         let stack = try Stack(
-            redisServer: try await RedisServer(), databaseURL: try await TestServers.postgres().createDatabase("stack"), environment: environment)
+            redisServer: try await RedisServer(), databaseURL: try await TestServers.postgres().createDatabase("stack"), environment: environment,
+            slot: slot)
         try await stack.launch("psync-persistence")
         return stack
     }
@@ -105,6 +111,7 @@ public final class Stack: @unchecked Sendable {
         redis.close()
         database.close()
         await redisServer.stop()
+        slot.release()
     }
 
     /// Every log line of every process, for failure messages.
