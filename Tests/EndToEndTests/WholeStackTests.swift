@@ -82,7 +82,8 @@ struct WholeStackTests {
             let reauth = try await monitorClient.call(MonitorAPI.reauthAccounts, Empty())
             #expect(reauth.contains { $0.account.id == expired && $0.fix.contains("\(expired)") }, "\(reauth)")
             // The fix it names works: new credentials make the account active again, and it syncs.
-            #expect(try await cli.run("credentials", "set", "\(expired)", stdin: #"{"api_key": "e2ekey", "access_token": "renewed-e2e"}"#).status == 0)
+            #expect(
+                try await cli.run("credentials", "set", "\(expired)", stdin: #"{"api_key": "e2ekey", "access_token": "renewed-e2e"}"#).status == 0)
             #expect(try await cli.json("account", "show", "\(expired)")["status"].string == "active")
             let renewed = try await cli.run("sync", "--account", "\(expired)", "--wait")
             #expect(renewed.status == 0, "\(renewed)")
