@@ -14,17 +14,29 @@ public struct Heartbeat: Service {
     private let stats: WorkerStats
     private let interval: Duration
     private let logger: Logger
+    private let awaitsAddress: Bool
 
-    /// A heartbeat for `identity`, refreshed every `interval`; the key lives five intervals.
-    public init(redis: RedisPool, identity: ServiceIdentity, stats: WorkerStats, interval: Duration, logger: Logger) {
+    /// A heartbeat for `identity`, refreshed every `interval`; the key lives five intervals. With
+    /// `awaitsAddress` the first beat waits (up to 10 s) for the server's address, so nobody finds a
+    /// registered instance they cannot call.
+    public init(
+        redis: RedisPool, identity: ServiceIdentity, stats: WorkerStats, interval: Duration, logger: Logger, awaitsAddress: Bool = false
+    ) {
         self.redis = redis
         self.identity = identity
         self.stats = stats
         self.interval = interval
         self.logger = logger
+        self.awaitsAddress = awaitsAddress
     }
 
     public func run() async throws {
+        if awaitsAddress {
+            let deadline = ContinuousClock.now + .seconds(10)
+            while stats.rpcAddress == nil, ContinuousClock.now < deadline, !Task.isShuttingDownGracefully, !Task.isCancelled {
+                try? await Task.sleep(for: .milliseconds(10))
+            }
+        }
         var healthy = true
         while !Task.isShuttingDownGracefully && !Task.isCancelled {
             do {

@@ -56,7 +56,10 @@ public struct ServiceApp {
         catalog = EndpointCatalog.attach(to: router)
         router.addAPIDescription(identity: identity, catalog: catalog)
         if let heartbeat {
-            services.append(Heartbeat(redis: heartbeat, identity: identity, stats: stats, interval: configuration.heartbeatInterval, logger: logger))
+            services.append(
+                Heartbeat(
+                    redis: heartbeat, identity: identity, stats: stats, interval: configuration.heartbeatInterval, logger: logger,
+                    awaitsAddress: true))
         }
     }
 

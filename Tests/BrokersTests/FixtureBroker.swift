@@ -20,12 +20,31 @@ final class FixtureBroker: Sendable {
     let seen = Mutex<[(String, String, [String: String])]>([])
     private let replies = Mutex<[String: [Reply]]>([:])
 
-    static let kiteMocks = URL(fileURLWithPath: #filePath).deletingLastPathComponent().appendingPathComponent("../../../shared/fixtures/kite-mocks")
-        .standardized
+    /// Zerodha's official mock responses: `PSYNC_KITE_MOCKS`, else `shared/fixtures/kite-mocks` beside the
+    /// repository (or beside one of its parents). They are not copied into the repository: they carry no licence.
+    static let kiteMocks: URL = {
+        if let path = ProcessInfo.processInfo.environment["PSYNC_KITE_MOCKS"] { return URL(fileURLWithPath: path) }
+        var directory = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
+        for _ in 0..<4 {
+            directory = directory.deletingLastPathComponent()
+            let candidate = directory.appendingPathComponent("shared/fixtures/kite-mocks")
+            if FileManager.default.fileExists(atPath: candidate.appendingPathComponent("holdings.json").path) { return candidate }
+        }
+        return URL(fileURLWithPath: "/nonexistent/shared/fixtures/kite-mocks")
+    }()
 
     /// The official mock file `name`.json.
     static func kiteMock(_ name: String) throws -> String {
-        try String(contentsOf: kiteMocks.appendingPathComponent("\(name).json"), encoding: .utf8)
+        let file = kiteMocks.appendingPathComponent("\(name).json")
+        guard FileManager.default.fileExists(atPath: file.path) else {
+            throw CocoaError(
+                .fileNoSuchFile,
+                userInfo: [
+                    NSLocalizedDescriptionKey:
+                        "Zerodha's mock responses are not beside the repository (shared/fixtures/kite-mocks); set PSYNC_KITE_MOCKS to their folder"
+                ])
+        }
+        return try String(contentsOf: file, encoding: .utf8)
     }
 
     /// Answers `path` with `replies` in turn (the last one repeats).
