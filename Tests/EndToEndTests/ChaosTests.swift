@@ -1,0 +1,20 @@
+import TestSupport
+import Testing
+
+@Suite("Chaos: a sync survives kill -9, server restarts and broker faults")
+struct ChaosTests {
+    @Test("300 accounts; gateway, persistence and dispatcher killed, Redis and Postgres restarted, 5xx and 429: nothing lost or done twice")
+    func smallRun() async throws {
+        var configuration = ChaosScenario.Configuration(accounts: 300)
+        configuration.accountsPerPortfolio = 25
+        configuration.gatewayKills = 3
+        configuration.rounds = 1
+        configuration.faultInterval = .milliseconds(2500)
+        configuration.accountsPerBurst = 10
+        let report = try await ChaosScenario(configuration: configuration).run()
+        #expect(report.faults.count == configuration.plan.count, "\(report.table)")
+        #expect(report.checks.allSatisfy { $0.passed }, "\(report.table)")
+        #expect(report.lost == 0, "\(report.table)")
+        #expect(report.duplicated == 0, "\(report.table)")
+    }
+}
