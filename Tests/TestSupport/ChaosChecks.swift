@@ -19,7 +19,11 @@ struct ChaosChecks: Sendable {
         }
         let total = report.jobs.values.reduce(0, +)
         let ended = ["succeeded", "failed", "dead"].map { report.jobs[$0] ?? 0 }.reduce(0, +)
-        report.deadLetters = try await stack.redis.xlen(StreamNames.deadLetters)
+        // The first call after a Redis restart may fail on a pooled connection the server closed (the pool reconnects, it does not resend).
+        try await eventually("the dead-letter stream's length") {
+            report.deadLetters = try await stack.redis.xlen(StreamNames.deadLetters)
+            return true
+        }
 
         let withoutJob = try await stack.count(
             "SELECT count(*)::int FROM broker_accounts a WHERE NOT EXISTS (SELECT 1 FROM jobs j WHERE j.run_id = \(run) AND j.account_id = a.id)")

@@ -10,6 +10,14 @@ struct ChaosInjector: Sendable {
     struct Injected: Sendable {
         var detail: String
         var recovered: @Sendable () async throws -> Bool
+        /// The recovery time when it is not the time since the injection (broker faults: the jobs' own retries).
+        var measured: (@Sendable () async throws -> Double)?
+
+        init(detail: String, measured: (@Sendable () async throws -> Double)? = nil, recovered: @escaping @Sendable () async throws -> Bool) {
+            self.detail = detail
+            self.measured = measured
+            self.recovered = recovered
+        }
     }
 
     let stack: Stack
@@ -59,7 +67,8 @@ struct ChaosInjector: Sendable {
                 if await terminalJobs() > before { return true }
                 return try await runFinished()
             }
-            return (ContinuousClock.now - since).inSeconds
+            let elapsed = (ContinuousClock.now - since).inSeconds
+            return try await injected.measured?() ?? elapsed
         } catch {
             return nil
         }
@@ -138,9 +147,9 @@ struct ChaosInjector: Sendable {
         _ = try await stack.simulator("PUT", "/sim/config", #"{"transientFraction":0.3}"#)
         try await Task.sleep(for: .seconds(2))
         _ = try await stack.simulator("PUT", "/sim/config", #"{"transientFraction":0}"#)
-        return Injected(detail: "\(accounts.count) accounts got 503, 502 html, 503; 30% of answers 5xx for 2 s") {
-            try await unfinished(accounts) == 0
-        }
+        return Injected(
+            detail: "\(accounts.count) accounts got 503, 502 html, 503; 30% of answers 5xx for 2 s", measured: { try await retrySpan(accounts) }
+        ) { try await unfinished(accounts) == 0 }
     }
 
     /// Many queued accounts get three 429s (Retry-After: 1) in a row.
@@ -149,12 +158,26 @@ struct ChaosInjector: Sendable {
         for account in accounts {
             _ = try await stack.simulator("POST", "/sim/faults", #"{"token":"\#(ChaosScenario.token(account))","responses":["429","429","429"]}"#)
         }
-        return Injected(detail: "\(accounts.count) accounts got three 429s each") { try await unfinished(accounts) == 0 }
+        return Injected(detail: "\(accounts.count) accounts got three 429s each", measured: { try await retrySpan(accounts) }) {
+            try await unfinished(accounts) == 0
+        }
     }
 
     /// Pending entries of `stream` held by the consumers of process `pid` (consumer names carry the pid).
     private func heldBy(_ pid: Int32, stream: String, group: String) async throws -> Int {
         try await stack.redis.pendingSummary(stream, group: group).consumers.filter { $0.key.contains("-\(pid)-") }.values.reduce(0, +)
+    }
+
+    /// The longest time a job of `accounts` took from its first failed attempt until it ended.
+    private func retrySpan(_ accounts: [Int]) async throws -> Double {
+        try await stack.database.query(
+            """
+            SELECT coalesce(max(extract(epoch FROM j.finished_at - a.first)), 0)::float8
+            FROM jobs j JOIN (SELECT job_id, min(started_at) AS first FROM job_attempts WHERE outcome <> 'succeeded' GROUP BY job_id) a
+                ON a.job_id = j.id
+            WHERE j.run_id = \(runID) AND j.account_id = ANY(\(accounts)::bigint[])
+            """
+        ).scalar()
     }
 
     private func queuedAccounts(_ count: Int) async throws -> [Int] {

@@ -46,7 +46,7 @@ public struct ChaosReport: Sendable {
             let records = faults.filter { $0.fault == fault }
             guard !records.isEmpty else { continue }
             let times = records.compactMap(\.recovery).sorted()
-            let timing = times.isEmpty ? "-" : "\(Self.format(times[times.count / 2])) s / \(Self.format(times.last!)) s"
+            let timing = times.isEmpty ? "-" : "\(Self.format(times[(times.count - 1) / 2])) s / \(Self.format(times.last!)) s"
             lines.append("| \(fault.rawValue) | \(records.count) | \(times.count) | \(timing) |")
         }
         let total = jobs.values.reduce(0, +)

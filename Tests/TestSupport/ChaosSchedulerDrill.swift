@@ -46,7 +46,7 @@ public struct ChaosSchedulerDrill: Sendable {
 
         public var table: String {
             let sorted = failovers.sorted()
-            let failover = sorted.isEmpty ? "-" : "\(ChaosReport.format(sorted[sorted.count / 2])) s / \(ChaosReport.format(sorted.last!)) s"
+            let failover = sorted.isEmpty ? "-" : "\(ChaosReport.format(sorted[(sorted.count - 1) / 2])) s / \(ChaosReport.format(sorted.last!)) s"
             return [
                 "| scheduler drill | |", "| --- | --- |",
                 "| replicas | \(configuration.replicas) |",
