@@ -148,8 +148,9 @@ struct ChaosInjector: Sendable {
         try await Task.sleep(for: .seconds(2))
         _ = try await stack.simulator("PUT", "/sim/config", #"{"transientFraction":0}"#)
         return Injected(
-            detail: "\(accounts.count) accounts got 503, 502 html, 503; 30% of answers 5xx for 2 s", measured: { try await retrySpan(accounts) }
-        ) { try await unfinished(accounts) == 0 }
+            detail: "\(accounts.count) accounts got 503, 502 html, 503; 30% of answers 5xx for 2 s",
+            measured: { try await retrySpan(accounts) },
+            recovered: { try await unfinished(accounts) == 0 })
     }
 
     /// Many queued accounts get three 429s (Retry-After: 1) in a row.
@@ -158,9 +159,10 @@ struct ChaosInjector: Sendable {
         for account in accounts {
             _ = try await stack.simulator("POST", "/sim/faults", #"{"token":"\#(ChaosScenario.token(account))","responses":["429","429","429"]}"#)
         }
-        return Injected(detail: "\(accounts.count) accounts got three 429s each", measured: { try await retrySpan(accounts) }) {
-            try await unfinished(accounts) == 0
-        }
+        return Injected(
+            detail: "\(accounts.count) accounts got three 429s each",
+            measured: { try await retrySpan(accounts) },
+            recovered: { try await unfinished(accounts) == 0 })
     }
 
     /// Pending entries of `stream` held by the consumers of process `pid` (consumer names carry the pid).
