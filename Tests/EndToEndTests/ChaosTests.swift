@@ -9,7 +9,8 @@ struct ChaosTests {
         configuration.accountsPerPortfolio = 25
         configuration.gatewayKills = 3
         configuration.rounds = 1
-        configuration.faultInterval = .milliseconds(2500)
+        configuration.faultInterval = .seconds(2)
+        configuration.runMargin = .seconds(25)  // make test runs everything at once: injecting may take twice as long
         configuration.accountsPerBurst = 10
         let report = try await ChaosScenario(configuration: configuration).run()
         #expect(report.faults.count == configuration.plan.count, "\(report.table)")

@@ -33,6 +33,8 @@ public struct ChaosScenario: Sendable {
         public var gatewayKills = 6
         /// Time between two faults.
         public var faultInterval: Duration = .seconds(4)
+        /// How much longer than the fault plan the run is paced to last (more on a loaded machine, where injecting is slower).
+        public var runMargin: Duration = .seconds(10)
         /// Accounts hit by one 5xx burst or 429 storm with faults of their own.
         public var accountsPerBurst = 20
         /// Settings of every process (claim idle, attempts, backoff), merged over the defaults below.
@@ -49,9 +51,9 @@ public struct ChaosScenario: Sendable {
         /// The faults in the order they are injected.
         public var plan: [ChaosFault] { ChaosFault.plan(rounds: rounds, gatewayKills: gatewayKills) }
 
-        /// Jobs per second the gateways are held to, so the run outlasts the faults (each takes up to ~1.5 s to inject) by ~10 s.
+        /// Jobs per second the gateways are held to, so the run outlasts the faults (each takes up to ~1.5 s to inject) by `runMargin`.
         var pace: Int {
-            let seconds = Double(plan.count) * (faultInterval.inSeconds + 1.5) + 10
+            let seconds = Double(plan.count) * (faultInterval.inSeconds + 1.5) + runMargin.inSeconds
             return max(5, Int((Double(accounts) / seconds).rounded(.up)))
         }
     }
