@@ -17,6 +17,8 @@ struct ChaosMain: AsyncParsableCommand {
     @Option(help: "Rounds of the other faults (5xx burst, persistence kill, 429 storm, dispatcher kill, Redis and Postgres restarts).")
     var rounds = 2
     @Option(help: "Seconds between two faults.") var interval = 4.0
+    @Option(help: "Accounts whose broker answers 503 to every attempt (their jobs must end dead, with a dead letter).") var deadAccounts = 5
+    @Option(help: "Accounts whose broker refuses the token (their jobs must end failed).") var refusedAccounts = 5
     @Option(help: "Scheduler leaders killed in the scheduler drill (0 skips the drill).") var leaderKills = 20
     @Option(help: "Fires the scheduler drill waits for, at least.") var fires = 200
 
@@ -30,6 +32,8 @@ struct ChaosMain: AsyncParsableCommand {
         configuration.rounds = rounds
         configuration.faultInterval = .milliseconds(Int(interval * 1000))
         configuration.accountsPerBurst = max(5, accounts / 100)
+        configuration.deadAccounts = deadAccounts
+        configuration.refusedAccounts = refusedAccounts
         configuration.log = log
         let report = try await ChaosScenario(configuration: configuration).run()
         var passed = report.passed

@@ -10,9 +10,11 @@ struct ChaosChecks: Sendable {
     let runID: Int
     let configuration: ChaosScenario.Configuration
 
-    func check(accounts: [Int], portfolios: [Int], finished: Bool) async throws -> ChaosReport {
+    /// `dead` and `refused` are the accounts whose broker failed for good; every other account must have synced.
+    func check(accounts: [Int], portfolios: [Int], dead: [Int], refused: [Int], finished: Bool) async throws -> ChaosReport {
         var report = ChaosReport()
         let run = runID
+        let doomed = dead + refused
         for row in try await stack.database.query("SELECT status, count(*)::int AS n FROM jobs WHERE run_id = \(run) GROUP BY status") {
             let status = try row.decode(String.self, named: "status")
             report.jobs[status] = try row.decode(Int.self, named: "n")
@@ -29,12 +31,15 @@ struct ChaosChecks: Sendable {
             "SELECT count(*)::int FROM broker_accounts a WHERE NOT EXISTS (SELECT 1 FROM jobs j WHERE j.run_id = \(run) AND j.account_id = a.id)")
         let extraJobs = try await extras("SELECT count(*) AS n FROM jobs WHERE run_id = \(run) GROUP BY account_id")
         let withoutSnapshot = try await stack.count(
-            "SELECT count(*)::int FROM jobs j WHERE j.run_id = \(run) AND NOT EXISTS (SELECT 1 FROM holding_snapshots s WHERE s.job_id = j.id)")
+            """
+            SELECT count(*)::int FROM jobs j WHERE j.run_id = \(run) AND j.account_id <> ALL(\(doomed)::bigint[])
+                AND NOT EXISTS (SELECT 1 FROM holding_snapshots s WHERE s.job_id = j.id)
+            """)
         let extraSnapshots = try await extras("SELECT count(*) AS n FROM holding_snapshots WHERE run_id = \(run) GROUP BY account_id")
         let notCurrent = try await stack.count(
             """
             SELECT count(*)::int FROM broker_accounts a LEFT JOIN holding_snapshots s ON s.id = a.current_snapshot_id
-            WHERE s.run_id IS DISTINCT FROM \(run)
+            WHERE s.run_id IS DISTINCT FROM \(run) AND a.id <> ALL(\(doomed)::bigint[])
             """)
         let extraTotals = try await extras("SELECT count(*) AS n FROM portfolio_totals WHERE run_id = \(run) GROUP BY portfolio_id, currency")
         let withoutTotals = try await stack.count(
@@ -51,7 +56,14 @@ struct ChaosChecks: Sendable {
         let actual = ["succeeded", "failed", "dead"].map { report.jobs[$0] ?? 0 }
         let totalJobs = try counters.decode(Int.self, named: "total_jobs")
         let counterExcess = max(0, counted.reduce(0, +) - totalJobs)
-        let mismatches = try await holdingMismatches(accounts)
+        let synced = accounts.filter { !doomed.contains($0) }
+        let mismatches = try await holdingMismatches(synced)
+        let deadActual = try await stack.database.query("SELECT account_id FROM jobs WHERE run_id = \(run) AND status = 'dead'").map {
+            try $0.decode(Int.self, at: 0)
+        }
+        let failedActual = try await stack.database.query("SELECT account_id FROM jobs WHERE run_id = \(run) AND status = 'failed'").map {
+            try $0.decode(Int.self, at: 0)
+        }
 
         report.lost = withoutJob + withoutSnapshot
         report.duplicated = extraJobs + extraSnapshots + extraTotals + overCounted + counterExcess
@@ -65,11 +77,14 @@ struct ChaosChecks: Sendable {
                 name: "every account has exactly one new snapshot, and it is the current one",
                 passed: withoutSnapshot == 0 && extraSnapshots == 0 && notCurrent == 0,
                 detail: "\(withoutSnapshot) jobs without a snapshot, \(extraSnapshots) extra snapshots, \(notCurrent) accounts on an older one"),
-            .init(name: "stored rows equal brokersim's data", passed: mismatches == 0, detail: "\(mismatches) of \(accounts.count) accounts differ"),
+            .init(name: "stored rows equal brokersim's data", passed: mismatches == 0, detail: "\(mismatches) of \(synced.count) accounts differ"),
             .init(
-                name: "no dead letter and no failed job (only transient faults were injected)",
-                passed: report.deadLetters == 0 && (report.jobs["failed"] ?? 0) == 0 && (report.jobs["dead"] ?? 0) == 0,
-                detail: "\(report.deadLetters) dead letters, \(report.jobs["failed"] ?? 0) failed, \(report.jobs["dead"] ?? 0) dead"),
+                name: "dead letters only where the broker failed for good (every attempt 5xx); failed only where it refused the token",
+                passed: Set(deadActual) == Set(dead) && deadActual.count == dead.count && report.deadLetters == dead.count
+                    && Set(failedActual) == Set(refused) && failedActual.count == refused.count,
+                detail:
+                    "\(report.deadLetters) dead letters, \(deadActual.count) dead jobs for \(dead.count) such accounts; \(failedActual.count) failed for \(refused.count) refused"
+            ),
             .init(
                 name: "totals recomputed once per portfolio", passed: withoutTotals == 0 && extraTotals == 0 && notRecomputed == 0,
                 detail: "\(portfolios.count) portfolios, \(withoutTotals) without totals, \(extraTotals) extra, \(notRecomputed) unfinished"),

@@ -23,6 +23,8 @@ struct ChaosInjector: Sendable {
     let stack: Stack
     let postgres: PostgresServer
     let runID: Int
+    /// Accounts whose broker fails for good; no burst picks them.
+    let doomed: [Int]
     let configuration: ChaosScenario.Configuration
     let started: ContinuousClock.Instant
     /// How long a fault may take to recover from before it counts as not recovered.
@@ -184,7 +186,10 @@ struct ChaosInjector: Sendable {
 
     private func queuedAccounts(_ count: Int) async throws -> [Int] {
         try await stack.database.query(
-            "SELECT account_id FROM jobs WHERE run_id = \(runID) AND status = 'queued' ORDER BY random() LIMIT \(count)"
+            """
+            SELECT account_id FROM jobs WHERE run_id = \(runID) AND status = 'queued' AND account_id <> ALL(\(doomed)::bigint[])
+            ORDER BY random() LIMIT \(count)
+            """
         ).map { try $0.decode(Int.self, at: 0) }
     }
 

@@ -37,6 +37,10 @@ public struct ChaosScenario: Sendable {
         public var runMargin: Duration = .seconds(10)
         /// Accounts hit by one 5xx burst or 429 storm with faults of their own.
         public var accountsPerBurst = 20
+        /// Accounts whose broker answers 503 to every attempt: their jobs must end dead, each with a dead letter.
+        public var deadAccounts = 0
+        /// Accounts whose broker refuses the token: their jobs must end failed (re-login needed), without a dead letter.
+        public var refusedAccounts = 0
         /// Settings of every process (claim idle, attempts, backoff), merged over the defaults below.
         public var environment: [String: String] = [:]
         /// The longest the run may take once the faults are over.
@@ -104,6 +108,17 @@ public struct ChaosScenario: Sendable {
             try $0.decode(Int.self, at: 0)
         }
         try await sealCredentials(stack, accounts)
+        let doomed = Array(accounts.shuffled().prefix(configuration.deadAccounts + configuration.refusedAccounts))
+        let dead = Array(doomed.prefix(configuration.deadAccounts))
+        let refused = Array(doomed.dropFirst(configuration.deadAccounts))
+        let attempts = Int(Self.defaultEnvironment.merging(configuration.environment) { _, new in new }["PSYNC_MAX_ATTEMPTS"] ?? "") ?? 5
+        for account in dead {
+            let faults = Array(repeating: "\"503\"", count: attempts).joined(separator: ",")
+            _ = try await stack.simulator("POST", "/sim/faults", #"{"token":"\#(Self.token(account))","responses":[\#(faults)]}"#)
+        }
+        for account in refused {
+            _ = try await stack.simulator("POST", "/sim/faults", #"{"token":"\#(Self.token(account))","responses":["auth"]}"#)
+        }
         log(
             "\(accounts.count) accounts in \(portfolios.count) portfolios; \(configuration.plan.count) faults planned; pace \(configuration.pace) jobs/s"
         )
@@ -113,7 +128,8 @@ public struct ChaosScenario: Sendable {
         let started = clock.now
         let run = try await stack.dispatcher.call(DispatcherAPI.startRun, StartRun(scope: .all, actions: [.holdings]))
         log("run \(run.run.id): \(run.total) jobs")
-        let injector = ChaosInjector(stack: stack, postgres: postgres, runID: run.run.id, configuration: configuration, started: started)
+        let injector = ChaosInjector(
+            stack: stack, postgres: postgres, runID: run.run.id, doomed: doomed, configuration: configuration, started: started)
         let records = try await injector.injectAll()
         var finished = false
         do {
@@ -127,7 +143,7 @@ public struct ChaosScenario: Sendable {
         let elapsed = (clock.now - started).inSeconds
         log("run \(run.run.id) \(finished ? "finished" : "did not finish") after \(String(format: "%.1f", elapsed)) s; checking")
         var report = try await ChaosChecks(stack: stack, runID: run.run.id, configuration: configuration).check(
-            accounts: accounts, portfolios: portfolios, finished: finished)
+            accounts: accounts, portfolios: portfolios, dead: dead, refused: refused, finished: finished)
         report.faults = records
         report.planned = configuration.plan.count
         report.checks.insert(
