@@ -15,6 +15,7 @@ struct ChaosTests {
         configuration.runMargin = .seconds(25)  // make test runs everything at once: injecting may take twice as long
         configuration.accountsPerBurst = 10
         configuration.deadAccounts = 1
+        configuration.environment = ["PSYNC_RETRY_MAX": "1s"]  // the dead account's 10 attempts end sooner
         configuration.refusedAccounts = 2
         let report = try await ChaosScenario(configuration: configuration).run()
         #expect(report.faults.count == configuration.plan.count, "\(report.table)")
