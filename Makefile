@@ -72,5 +72,9 @@ fuzz: ## schemathesis against every service (with and without a token), on a pri
 	swift build -c release $(SWIFT_BUILD_FLAGS)
 	Tests/Fuzz/fuzz.sh
 
-chaos: ## Fault injection (later issues)
-	@echo "make $@: not yet"
+CHAOS_ACCOUNTS ?= 5000
+CHAOS_FLAGS ?=
+
+chaos: deps ## Fault injection on a private stack (release build): lost and duplicated work; CHAOS_ACCOUNTS=5000
+	swift build -c release $(SWIFT_BUILD_FLAGS)
+	.build/release/psync-chaos --accounts $(CHAOS_ACCOUNTS) $(CHAOS_FLAGS)

@@ -51,6 +51,7 @@ let package = Package(
         .executable(name: "psync", targets: ["AdminCLI"]),
         .executable(name: "psync-brokersim", targets: ["BrokerSim"]),
         .executable(name: "psync-bench", targets: ["Benchmarks"]),
+        .executable(name: "psync-chaos", targets: ["Chaos"]),
     ],
     dependencies: [
         .package(url: "https://github.com/hummingbird-project/hummingbird.git", from: "2.28.1", traits: []),
@@ -113,6 +114,12 @@ let package = Package(
             dependencies: ["TestSupport", "RPC", "Contracts", "CurlClient", "RedisClient", "PostgresClient", "Streams", argumentParser],
             path: "Tests/Benchmarks",
             exclude: ["results.json"],
+            swiftSettings: swiftSettings
+        ),
+        .executableTarget(
+            name: "Chaos",
+            dependencies: ["TestSupport", argumentParser],
+            path: "Tests/Chaos",
             swiftSettings: swiftSettings
         ),
         tests("RedisClientTests", ["RedisClient", "TestSupport"]),

@@ -41,12 +41,22 @@ public final class Stack: @unchecked Sendable {
 
     /// A stack with psync-persistence running; `environment` reaches every process started later.
     /// At most a few stacks run at once (see `StackSlots`); this waits for a free slot.
-    public static func start(_ environment: [String: String] = [:]) async throws -> Stack {
+    ///
+    /// `redis` and `postgres` replace the stack's own Redis and the shared Postgres, for tests that
+    /// restart them (never restart the shared one).
+    public static func start(
+        _ environment: [String: String] = [:],
+        redis: RedisServer? = nil,
+        postgres: PostgresServer? = nil
+    ) async throws -> Stack {
         await StackSlots.shared.acquire()
         let slot = StackSlot()
+        let redisServer: RedisServer
+        if let redis { redisServer = redis } else { redisServer = try await RedisServer() }
+        let postgresServer: PostgresServer
+        if let postgres { postgresServer = postgres } else { postgresServer = try await TestServers.postgres() }
         let stack = try Stack(
-            redisServer: try await RedisServer(), databaseURL: try await TestServers.postgres().createDatabase("stack"), environment: environment,
-            slot: slot)
+            redisServer: redisServer, databaseURL: try await postgresServer.createDatabase("stack"), environment: environment, slot: slot)
         try await stack.launch("psync-persistence")
         return stack
     }

@@ -1,0 +1,42 @@
+import Foundation
+
+/// One kind of fault the chaos scenario injects while a run is going on.
+public enum ChaosFault: String, CaseIterable, Sendable {
+    case gatewayKill = "gateway replica kill -9"
+    case persistenceKill = "persistence kill -9 mid-batch"
+    case dispatcherKill = "dispatcher kill -9"
+    case redisRestart = "Redis restart (AOF on)"
+    case postgresRestart = "Postgres restart"
+    case serverErrorBurst = "brokersim 5xx burst"
+    case rateLimitStorm = "brokersim 429 storm"
+
+    /// The faults of one round: a gateway replica killed between every two other faults.
+    public static func plan(rounds: Int, gatewayKills: Int) -> [ChaosFault] {
+        let others: [ChaosFault] = [
+            .serverErrorBurst, .persistenceKill, .rateLimitStorm, .dispatcherKill, .redisRestart, .postgresRestart,
+        ]
+        var rest = Array(repeating: others, count: rounds).flatMap { $0 }
+        var plan: [ChaosFault] = []
+        var kills = gatewayKills
+        while !rest.isEmpty || kills > 0 {
+            if kills > 0 {
+                plan.append(.gatewayKill)
+                kills -= 1
+            }
+            if !rest.isEmpty { plan.append(rest.removeFirst()) }
+        }
+        return plan
+    }
+}
+
+/// What happened to one injected fault.
+public struct ChaosFaultRecord: Sendable {
+    /// Which fault.
+    public var fault: ChaosFault
+    /// Seconds after the run started that it was injected.
+    public var at: Double
+    /// What exactly was done (the replica, how much work it held, the accounts hit).
+    public var detail: String
+    /// How long from the injection until the system had recovered; nil if it never did within the limit.
+    public var recovery: Double?
+}

@@ -1,0 +1,214 @@
+import Contracts
+import Foundation
+import PostgresClient
+import RedisClient
+
+/// Injects the planned faults one per interval while the run goes on, and watches each one's
+/// recovery in a child task so the next fault is not held up.
+struct ChaosInjector: Sendable {
+    /// A fault just injected: what was done, and when the system counts as recovered from it.
+    struct Injected: Sendable {
+        var detail: String
+        var recovered: @Sendable () async throws -> Bool
+        /// The recovery time when it is not the time since the injection (broker faults: the jobs' own retries).
+        var measured: (@Sendable () async throws -> Double)?
+
+        init(detail: String, measured: (@Sendable () async throws -> Double)? = nil, recovered: @escaping @Sendable () async throws -> Bool) {
+            self.detail = detail
+            self.measured = measured
+            self.recovered = recovered
+        }
+    }
+
+    let stack: Stack
+    let postgres: PostgresServer
+    let runID: Int
+    /// Accounts whose broker fails for good; no burst picks them.
+    let doomed: [Int]
+    let configuration: ChaosScenario.Configuration
+    let started: ContinuousClock.Instant
+    /// How long a fault may take to recover from before it counts as not recovered.
+    let recoveryLimit: Duration = .seconds(180)
+
+    private static let gatewayArguments = ["--broker", "SANDBOX"]
+    private static let terminal = ["succeeded", "failed", "dead"]
+
+    func injectAll() async throws -> [ChaosFaultRecord] {
+        let log = configuration.log
+        return try await withThrowingTaskGroup(of: ChaosFaultRecord.self) { group in
+            for fault in configuration.plan {
+                if (try? await runFinished()) == true {
+                    log("the run finished before '\(fault.rawValue)'; the rest of the plan is not injected")
+                    break
+                }
+                let at = ContinuousClock.now
+                let before = await terminalJobs()
+                let injected = try await inject(fault)
+                let offset = (at - started).inSeconds
+                log("\(String(format: "%7.1f", offset)) s  \(fault.rawValue): \(injected.detail)")
+                group.addTask {
+                    let recovery = await watch(injected, since: at, progressFrom: before)
+                    log(
+                        "\(String(format: "%7.1f", offset)) s  \(fault.rawValue) "
+                            + (recovery.map { "recovered in \(String(format: "%.2f", $0)) s" } ?? "NOT recovered"))
+                    return ChaosFaultRecord(fault: fault, at: offset, detail: injected.detail, recovery: recovery)
+                }
+                try await Task.sleep(for: configuration.faultInterval)
+            }
+            var records: [ChaosFaultRecord] = []
+            for try await record in group { records.append(record) }
+            return records.sorted { $0.at < $1.at }
+        }
+    }
+
+    /// Seconds from `since` until the fault's own condition holds and jobs are ending again (or the run is over).
+    private func watch(_ injected: Injected, since: ContinuousClock.Instant, progressFrom before: Int) async -> Double? {
+        do {
+            try await eventually(timeout: recoveryLimit, every: .milliseconds(50), "recovery") {
+                guard try await injected.recovered() else { return false }
+                if await terminalJobs() > before { return true }
+                return try await runFinished()
+            }
+            let elapsed = (ContinuousClock.now - since).inSeconds
+            return try await injected.measured?() ?? elapsed
+        } catch {
+            return nil
+        }
+    }
+
+    private func inject(_ fault: ChaosFault) async throws -> Injected {
+        switch fault {
+        case .gatewayKill: return try await killGateway()
+        case .persistenceKill: return try await killPersistence()
+        case .dispatcherKill: return try await killDispatcher()
+        case .redisRestart:
+            let clock = ContinuousClock()
+            let start = clock.now
+            try await stack.redisServer.restart()
+            return Injected(detail: "down for \(String(format: "%.2f", (clock.now - start).inSeconds)) s") { true }
+        case .postgresRestart:
+            let clock = ContinuousClock()
+            let start = clock.now
+            try await postgres.restart()
+            return Injected(detail: "down for \(String(format: "%.2f", (clock.now - start).inSeconds)) s") { true }
+        case .serverErrorBurst: return try await serverErrorBurst()
+        case .rateLimitStorm: return try await rateLimitStorm()
+        }
+    }
+
+    private func killGateway() async throws -> Injected {
+        guard let victim = stack.running("psync-gateway", arguments: Self.gatewayArguments).randomElement() else {
+            throw HarnessError("no SANDBOX gateway replica is running")
+        }
+        let pid = victim.child.pid
+        let stream = StreamNames.jobs(broker: "SANDBOX")
+        let held = (try? await heldBy(pid, stream: stream, group: StreamNames.Group.gateway)) ?? 0
+        await victim.child.kill9()
+        try await ChaosScenario(configuration: configuration).launchGateway(stack)
+        return Injected(detail: "pid \(pid) holding \(held) jobs; restarted") {
+            try await heldBy(pid, stream: stream, group: StreamNames.Group.gateway) == 0
+        }
+    }
+
+    private func killPersistence() async throws -> Injected {
+        guard let victim = stack.first("psync-persistence") else { throw HarnessError("psync-persistence is not running") }
+        let pid = victim.child.pid
+        // Mid-batch: wait (briefly) until one of its consumers holds results it has not acknowledged yet.
+        var held = 0
+        let deadline = ContinuousClock.now + .seconds(10)
+        while ContinuousClock.now < deadline {
+            held = (try? await heldBy(pid, stream: StreamNames.results, group: StreamNames.Group.persistence)) ?? 0
+            if held > 0 { break }
+            try await Task.sleep(for: .milliseconds(2))
+        }
+        await victim.child.kill9()
+        try await stack.launch("psync-persistence", environment: ["PSYNC_HTTP_PORT": try Self.port(of: victim)])
+        return Injected(detail: "pid \(pid) holding \(held) results; restarted") {
+            try await heldBy(pid, stream: StreamNames.results, group: StreamNames.Group.persistence) == 0
+        }
+    }
+
+    private func killDispatcher() async throws -> Injected {
+        guard let victim = stack.first("psync-dispatcher") else { throw HarnessError("psync-dispatcher is not running") }
+        let pid = victim.child.pid
+        let held = (try? await heldBy(pid, stream: StreamNames.events, group: StreamNames.Group.dispatcher)) ?? 0
+        await victim.child.kill9()
+        try await stack.launch("psync-dispatcher", environment: ["PSYNC_HTTP_PORT": try Self.port(of: victim)])
+        return Injected(detail: "pid \(pid) holding \(held) events; restarted") {
+            try await heldBy(pid, stream: StreamNames.events, group: StreamNames.Group.dispatcher) == 0
+        }
+    }
+
+    /// Some queued accounts get 503, 502 (an HTML page), 503 in a row; meanwhile 30% of all answers are 5xx for 2 s.
+    private func serverErrorBurst() async throws -> Injected {
+        let accounts = try await queuedAccounts(configuration.accountsPerBurst)
+        for account in accounts {
+            _ = try await stack.simulator(
+                "POST", "/sim/faults", #"{"token":"\#(ChaosScenario.token(account))","responses":["503","502-html","503"]}"#)
+        }
+        _ = try await stack.simulator("PUT", "/sim/config", #"{"transientFraction":0.3}"#)
+        try await Task.sleep(for: .seconds(2))
+        _ = try await stack.simulator("PUT", "/sim/config", #"{"transientFraction":0}"#)
+        return Injected(
+            detail: "\(accounts.count) accounts got 503, 502 html, 503; 30% of answers 5xx for 2 s",
+            measured: { try await retrySpan(accounts) },
+            recovered: { try await unfinished(accounts) == 0 })
+    }
+
+    /// Many queued accounts get three 429s (Retry-After: 1) in a row.
+    private func rateLimitStorm() async throws -> Injected {
+        let accounts = try await queuedAccounts(configuration.accountsPerBurst * 3)
+        for account in accounts {
+            _ = try await stack.simulator("POST", "/sim/faults", #"{"token":"\#(ChaosScenario.token(account))","responses":["429","429","429"]}"#)
+        }
+        return Injected(
+            detail: "\(accounts.count) accounts got three 429s each",
+            measured: { try await retrySpan(accounts) },
+            recovered: { try await unfinished(accounts) == 0 })
+    }
+
+    /// Pending entries of `stream` held by the consumers of process `pid` (consumer names carry the pid).
+    private func heldBy(_ pid: Int32, stream: String, group: String) async throws -> Int {
+        try await stack.redis.pendingSummary(stream, group: group).consumers.filter { $0.key.contains("-\(pid)-") }.values.reduce(0, +)
+    }
+
+    /// The longest time a job of `accounts` took from its first failed attempt until it ended.
+    private func retrySpan(_ accounts: [Int]) async throws -> Double {
+        try await stack.database.query(
+            """
+            SELECT coalesce(max(extract(epoch FROM j.finished_at - a.first)), 0)::float8
+            FROM jobs j JOIN (SELECT job_id, min(started_at) AS first FROM job_attempts WHERE outcome <> 'succeeded' GROUP BY job_id) a
+                ON a.job_id = j.id
+            WHERE j.run_id = \(runID) AND j.account_id = ANY(\(accounts)::bigint[])
+            """
+        ).scalar()
+    }
+
+    private func queuedAccounts(_ count: Int) async throws -> [Int] {
+        try await stack.database.query(
+            """
+            SELECT account_id FROM jobs WHERE run_id = \(runID) AND status = 'queued' AND account_id <> ALL(\(doomed)::bigint[])
+            ORDER BY random() LIMIT \(count)
+            """
+        ).map { try $0.decode(Int.self, at: 0) }
+    }
+
+    private func unfinished(_ accounts: [Int]) async throws -> Int {
+        try await stack.count(
+            "SELECT count(*)::int FROM jobs WHERE run_id = \(runID) AND account_id = ANY(\(accounts)::bigint[]) AND status <> ALL(\(Self.terminal)::text[])"
+        )
+    }
+
+    private func terminalJobs() async -> Int {
+        (try? await stack.count("SELECT count(*)::int FROM jobs WHERE run_id = \(runID) AND status = ANY(\(Self.terminal)::text[])")) ?? -1
+    }
+
+    private func runFinished() async throws -> Bool {
+        try await stack.count("SELECT count(*)::int FROM runs WHERE id = \(runID) AND status = 'finished'") == 1
+    }
+
+    private static func port(of process: ServiceProcess) throws -> String {
+        guard let port = URLComponents(string: process.baseURL)?.port else { throw HarnessError("no port in \(process.baseURL)") }
+        return String(port)
+    }
+}

@@ -1,0 +1,190 @@
+import Contracts
+import Foundation
+import PostgresClient
+import RPC
+import RedisClient
+
+/// A SANDBOX sync of many accounts on a real local stack (brokersim, dispatcher, gateway replicas,
+/// persistence, Redis with AOF, its own Postgres) while processes are killed, servers restarted and
+/// the broker misbehaves; afterwards it checks that nothing was lost or done twice.
+///
+/// ```swift
+/// let report = try await ChaosScenario(configuration: .init(accounts: 300)).run()
+/// print(report.table)
+/// ```
+public struct ChaosScenario: Sendable {
+    /// The size of the run, the faults and the pace.
+    public struct Configuration: Sendable {
+        /// SANDBOX accounts synced by the run.
+        public var accounts = 5_000
+        /// Accounts per portfolio (totals are recomputed per portfolio).
+        public var accountsPerPortfolio = 50
+        /// Gateway replicas for SANDBOX.
+        public var gatewayReplicas = 3
+        /// Jobs each replica runs at once.
+        public var gatewayConcurrency = 8
+        /// Positions brokersim serves per account.
+        public var holdings = 10
+        /// brokersim's latency per answer, in milliseconds.
+        public var brokerLatencyMs = 50
+        /// Rounds of the non-gateway faults (each round: 5xx burst, persistence kill, 429 storm, dispatcher kill, Redis and Postgres restarts).
+        public var rounds = 1
+        /// Gateway replicas killed (and restarted) in all, spread over the plan.
+        public var gatewayKills = 6
+        /// Time between two faults.
+        public var faultInterval: Duration = .seconds(4)
+        /// How much longer than the fault plan the run is paced to last (more on a loaded machine, where injecting is slower).
+        public var runMargin: Duration = .seconds(10)
+        /// Accounts hit by one 5xx burst or 429 storm with faults of their own.
+        public var accountsPerBurst = 20
+        /// Accounts whose broker answers 503 to every attempt: their jobs must end dead, each with a dead letter.
+        public var deadAccounts = 0
+        /// Accounts whose broker refuses the token: their jobs must end failed (re-login needed), without a dead letter.
+        public var refusedAccounts = 0
+        /// Settings of every process (claim idle, attempts, backoff), merged over the defaults below.
+        public var environment: [String: String] = [:]
+        /// The longest the run may take once the faults are over.
+        public var runTimeout: Duration = .seconds(600)
+        /// Progress lines.
+        public var log: @Sendable (String) -> Void = { _ in }
+
+        public init(accounts: Int = 5_000) {
+            self.accounts = accounts
+        }
+
+        /// The faults in the order they are injected.
+        public var plan: [ChaosFault] { ChaosFault.plan(rounds: rounds, gatewayKills: gatewayKills) }
+
+        /// Jobs per second the gateways are held to, so the run outlasts the faults (each takes up to ~1.5 s to inject) by `runMargin`.
+        var pace: Int {
+            let seconds = Double(plan.count) * (faultInterval.inSeconds + 1.5) + runMargin.inSeconds
+            return max(5, Int((Double(accounts) / seconds).rounded(.up)))
+        }
+    }
+
+    /// Settings for every process unless the configuration says otherwise: quick takeover, enough
+    /// attempts that injected transient faults never exhaust them, short backoff.
+    public static let defaultEnvironment = [
+        "PSYNC_CLAIM_IDLE": "3s", "PSYNC_MAX_ATTEMPTS": "10", "PSYNC_RETRY_BASE": "200ms", "PSYNC_RETRY_MAX": "3s",
+        "PSYNC_RUN_SWEEP_INTERVAL": "500ms", "PSYNC_CREDENTIALS_CACHE_TTL": "600s",
+    ]
+
+    public let configuration: Configuration
+
+    public init(configuration: Configuration) {
+        self.configuration = configuration
+    }
+
+    /// Runs the scenario and checks the outcome; throws only when the stack cannot be set up.
+    public func run() async throws -> ChaosReport {
+        let log = configuration.log
+        let postgres = try await PostgresServer()
+        let redis = try await RedisServer(appendOnly: true)
+        let environment = Self.defaultEnvironment.merging(configuration.environment) { _, new in new }
+        let stack = try await Stack.start(environment, redis: redis, postgres: postgres)
+        do {
+            let report = try await run(on: stack, postgres: postgres)
+            await stack.stop()
+            await postgres.stop()
+            return report
+        } catch {
+            log("the scenario failed: \(error)\n\(stack.logs().suffix(4000))")
+            await stack.stop()
+            await postgres.stop()
+            throw error
+        }
+    }
+
+    private func run(on stack: Stack, postgres: PostgresServer) async throws -> ChaosReport {
+        let log = configuration.log
+        try await stack.launch(
+            "psync-brokersim",
+            environment: ["PSYNC_SIM_LATENCY": "\(configuration.brokerLatencyMs)ms", "PSYNC_SIM_HOLDINGS": "\(configuration.holdings)"])
+        try await stack.launch("psync-dispatcher")
+        for _ in 0..<configuration.gatewayReplicas { try await launchGateway(stack) }
+        let portfolios = try await stack.seedAccounts(
+            broker: "SANDBOX", count: configuration.accounts, perPortfolio: configuration.accountsPerPortfolio)
+        let accounts = try await stack.database.query("SELECT id FROM broker_accounts WHERE broker_code = 'SANDBOX' ORDER BY id").map {
+            try $0.decode(Int.self, at: 0)
+        }
+        try await sealCredentials(stack, accounts)
+        let doomed = Array(accounts.shuffled().prefix(configuration.deadAccounts + configuration.refusedAccounts))
+        let dead = Array(doomed.prefix(configuration.deadAccounts))
+        let refused = Array(doomed.dropFirst(configuration.deadAccounts))
+        let attempts = Int(Self.defaultEnvironment.merging(configuration.environment) { _, new in new }["PSYNC_MAX_ATTEMPTS"] ?? "") ?? 5
+        for account in dead {
+            let faults = Array(repeating: "\"503\"", count: attempts).joined(separator: ",")
+            _ = try await stack.simulator("POST", "/sim/faults", #"{"token":"\#(Self.token(account))","responses":[\#(faults)]}"#)
+        }
+        for account in refused {
+            _ = try await stack.simulator("POST", "/sim/faults", #"{"token":"\#(Self.token(account))","responses":["auth"]}"#)
+        }
+        log(
+            "\(accounts.count) accounts in \(portfolios.count) portfolios; \(configuration.plan.count) faults planned; pace \(configuration.pace) jobs/s"
+        )
+        _ = try await stack.simulator("POST", "/sim/stats/reset")
+
+        let clock = ContinuousClock()
+        let started = clock.now
+        let run = try await stack.dispatcher.call(DispatcherAPI.startRun, StartRun(scope: .all, actions: [.holdings]))
+        log("run \(run.run.id): \(run.total) jobs")
+        let injector = ChaosInjector(
+            stack: stack, postgres: postgres, runID: run.run.id, doomed: doomed, configuration: configuration, started: started)
+        let records = try await injector.injectAll()
+        var finished = false
+        do {
+            try await eventually(timeout: configuration.runTimeout, every: .milliseconds(500), "run \(run.run.id) to finish") {
+                try await stack.count("SELECT count(*)::int FROM runs WHERE id = \(run.run.id) AND status = 'finished'") == 1
+            }
+            finished = true
+        } catch {
+            log("\(error)")
+        }
+        let elapsed = (clock.now - started).inSeconds
+        log("run \(run.run.id) \(finished ? "finished" : "did not finish") after \(String(format: "%.1f", elapsed)) s; checking")
+        var report = try await ChaosChecks(stack: stack, runID: run.run.id, configuration: configuration).check(
+            accounts: accounts, portfolios: portfolios, dead: dead, refused: refused, finished: finished)
+        report.faults = records
+        report.planned = configuration.plan.count
+        report.checks.insert(
+            .init(
+                name: "every planned fault injected, and recovered from",
+                passed: records.count == report.planned && report.recovered == records.count,
+                detail: "\(records.count) of \(report.planned) injected, \(report.recovered) recovered"),
+            at: 0)
+        report.accounts = accounts.count
+        report.seconds = elapsed
+        report.brokerAnswers = ((try? await stack.simulatorStats())?["byStatus"] as? [String: Int]) ?? [:]
+        return report
+    }
+
+    /// brokersim's token for an account.
+    static func token(_ accountID: Int) -> String { "chaos-\(accountID)" }
+
+    func launchGateway(_ stack: Stack) async throws {
+        try await stack.launchGateway(
+            "SANDBOX",
+            environment: ["PSYNC_GATEWAY_CONCURRENCY": "\(configuration.gatewayConcurrency)", "PSYNC_SANDBOX_RATE_LIMIT": "\(configuration.pace)/s"])
+    }
+
+    /// Seals every account's token through the gateway, eight calls at a time.
+    private func sealCredentials(_ stack: Stack, _ accounts: [Int]) async throws {
+        let gateway = try stack.gateway("SANDBOX")
+        try await withThrowingTaskGroup(of: Void.self) { group in
+            var pending = accounts.makeIterator()
+            func add() {
+                guard let id = pending.next() else { return }
+                group.addTask {
+                    _ = try await gateway.call(GatewayAPI.putCredentials, PutCredentials(id: id, credentials: ["token": Self.token(id)]))
+                }
+            }
+            for _ in 0..<8 { add() }
+            while try await group.next() != nil { add() }
+        }
+    }
+}
+
+extension Duration {
+    /// The duration in seconds.
+    var inSeconds: Double { Double(components.seconds) + Double(components.attoseconds) / 1e18 }
+}
