@@ -23,13 +23,19 @@ struct MemoryBenchmark: AsyncParsableCommand {
         try await stack.launch("psync-monitor")
         let accounts = inFlight + inFlight / 4
         _ = try await stack.seedAccountsWithCredentials(broker: "SANDBOX", count: accounts) { ["token": "memory-\($0)"] }
-        // One small run first, so idle means "has worked and is now waiting", not "never did anything".
+        try await Task.sleep(for: .seconds(idle))
+        let fresh = try await stack.probe().rss().filter { $0.key.hasPrefix("psync-") }
+        // Then one small run, so idle also means "has worked and is now waiting", not only "never did anything".
         let dispatcher = try stack.dispatcher
         let warm = try await dispatcher.call(DispatcherAPI.startRun, StartRun(scope: .all, actions: [.holdings]))
         try await stack.waitForFinishedRun(warm.run.id, timeout: .seconds(120))
         try await Task.sleep(for: .seconds(idle))
         let probe = try await stack.probe()
         let idleRSS = probe.rss().filter { $0.key.hasPrefix("psync-") }
+        var split: [String: (anonymous: Double, file: Double)] = [:]
+        for process in probe.processes where process.name.hasPrefix("psync-") {
+            split[process.name] = (ProcessProbe.status(process.pid, "RssAnon"), ProcessProbe.status(process.pid, "RssFile"))
+        }
 
         _ = try await stack.simulator("PUT", "/sim/config", #"{"latencyMs": \#(latency)}"#)
         let detail = try await dispatcher.call(DispatcherAPI.startRun, StartRun(scope: .all, actions: [.holdings]))
@@ -56,14 +62,18 @@ struct MemoryBenchmark: AsyncParsableCommand {
         report.add("| figure | value | limit |")
         report.add("| --- | --- | --- |")
         for (name, megabytes) in idleRSS.sorted(by: { $0.key < $1.key }) {
-            report.add("| \(name) idle RSS | \(fixed(megabytes)) MB | under 40 MB |")
+            let parts = split[name].map { "heap and stacks \(fixed($0.anonymous)) MB + mapped code \(fixed($0.file)) MB" } ?? ""
+            report.add(
+                "| \(name) idle RSS: just started / after a run | \(fixed(fresh[name] ?? 0)) MB / **\(fixed(megabytes)) MB** (\(parts)) | under 40 MB |"
+            )
         }
         report.add(
             "| psync-gateway RSS with \(held) jobs in flight (PSYNC_GATEWAY_CONCURRENCY=\(inFlight)) | **\(fixed(gatewayRSS))** MB "
                 + "(peak VmHWM over the whole run \(fixed(gatewayPeak)) MB) | |")
         report.add("")
         report.add(
-            "Idle: every service started, one run of \(accounts) accounts done, then \(idle) s of nothing; VmRSS from /proc. In flight: "
+            "Idle: every service started and left \(idle) s (just started), then one run of \(accounts) accounts and \(idle) s of nothing "
+                + "(after a run; the figure in results.json); VmRSS from /proc, split into RssAnon and RssFile. In flight: "
                 + "brokersim answers after \(latency) ms, one run of \(accounts) accounts; the figure is the largest VmRSS sampled while the "
                 + "gateway's pending list held \(held) jobs (every 20–100 ms).")
         report.figures["max_idle_rss_mb"] = idleRSS.values.max() ?? 0
