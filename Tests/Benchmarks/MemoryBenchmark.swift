@@ -69,7 +69,7 @@ struct MemoryBenchmark: AsyncParsableCommand {
         }
         report.add(
             "| psync-gateway RSS with \(held) jobs in flight (PSYNC_GATEWAY_CONCURRENCY=\(inFlight)) | **\(fixed(gatewayRSS))** MB "
-                + "(peak VmHWM over the whole run \(fixed(gatewayPeak)) MB) | |")
+                + "(peak VmHWM over the whole run \(fixed(gatewayPeak)) MB) | no target; idle gateway \(fixed(idleRSS["psync-gateway"] ?? 0)) MB |")
         report.add("")
         report.add(
             "Idle: every service started and left \(idle) s (just started), then one run of \(accounts) accounts and \(idle) s of nothing "
