@@ -65,7 +65,7 @@ bench: deps ## Benchmarks (release build); figures go to BENCHMARKS.md and Tests
 	.build/release/psync-bench latency
 	.build/release/psync-bench memory
 	.build/release/psync-bench ratelimit
-	.build/release/psync-bench e2e $(if $(filter large,$(BENCH_SCALE)),--large,)
+	.build/release/psync-bench e2e $(if $(filter large,$(BENCH_SCALE)),--large --tuned-setting PSYNC_RESULT_BATCH_SIZE=500 --tuned-setting PSYNC_ACCOUNT_CONCURRENCY=0,)
 
 compose-test: ## The compose stack, offline and on loopback only, with 3 SANDBOX gateway replicas (needs root)
 	swift build -c release $(SWIFT_BUILD_FLAGS)
