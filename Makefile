@@ -59,10 +59,14 @@ clean: ## Stop the local stack and remove its data (.run/)
 logs: ## Follow a service's log: make logs SERVICE=psync-dispatcher
 	compose/local/logs.sh "$(SERVICE)"
 
-bench: deps ## Benchmarks (release build); figures go to BENCHMARKS.md and Tests/Benchmarks/results.json
+bench: deps ## Benchmarks (release build); figures go to BENCHMARKS.md and Tests/Benchmarks/results.json (BENCH_SCALE=large adds 100k accounts)
 	swift build -c release $(SWIFT_BUILD_FLAGS)
 	.build/release/psync-bench persistence
 	.build/release/psync-bench dispatch
+	.build/release/psync-bench latency
+	.build/release/psync-bench memory
+	.build/release/psync-bench ratelimit
+	.build/release/psync-bench e2e $(if $(filter large,$(BENCH_SCALE)),--large --tuned-setting PSYNC_RESULT_BATCH_SIZE=500 --tuned-setting PSYNC_ACCOUNT_CONCURRENCY=0,)
 
 compose-test: ## The compose stack, offline and on loopback only, with 3 SANDBOX gateway replicas (needs root)
 	swift build -c release $(SWIFT_BUILD_FLAGS)

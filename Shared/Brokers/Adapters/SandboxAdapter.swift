@@ -19,9 +19,15 @@ public struct SandboxAdapter: BrokerAdapter {
         let error: Detail?
     }
 
+    /// Decoded with exact keys (`BrokerJSON.exactKeysDecoder`): holdings are the hot path.
     struct HoldingsBody: Decodable {
         let asOf: String?
         let holdings: [Item]
+
+        enum CodingKeys: String, CodingKey {
+            case asOf = "as_of"
+            case holdings
+        }
     }
 
     struct Item: Decodable {
@@ -33,6 +39,13 @@ public struct SandboxAdapter: BrokerAdapter {
         let averagePrice: String
         let lastPrice: String?
         let currency: String
+
+        enum CodingKeys: String, CodingKey {
+            case symbol, exchange, isin, quantity, currency
+            case assetType = "asset_type"
+            case averagePrice = "average_price"
+            case lastPrice = "last_price"
+        }
     }
 
     struct TransactionsBody: Decodable {
@@ -77,7 +90,7 @@ public struct SandboxAdapter: BrokerAdapter {
 
     public func holdings(_ credentials: BrokerCredentials) async throws -> HoldingsSnapshot {
         let response = try await http.get("/sandbox/v1/holdings", headers: try headers(credentials), credentials: credentials)
-        let body = try http.decode(HoldingsBody.self, from: response, what: "holdings")
+        let body = try http.decode(HoldingsBody.self, from: response, what: "holdings", decoder: BrokerJSON.exactKeysDecoder())
         let asOf = body.asOf.flatMap(ISO8601.parse) ?? environment.now()
         let raw = BrokerJSON.rawItems(response.body, path: "holdings")
         var holdings: [Holding] = []
