@@ -55,6 +55,7 @@ public struct ServiceApp {
         router.addHealthRoutes(identity: identity, checks: readiness, metrics: metrics)
         catalog = EndpointCatalog.attach(to: router)
         router.addAPIDescription(identity: identity, catalog: catalog)
+        services.append(MemoryTrimmer())
         if let heartbeat {
             services.append(
                 Heartbeat(

@@ -6,6 +6,7 @@ public enum ServiceBootstrap {
     /// Installs the log handler and the Prometheus metrics factory; returns the process logger and registry.
     public static func bootstrap(service: String, configuration: ServiceConfiguration) throws -> (Logger, MetricsRegistry) {
         try configuration.tokens.validate()
+        MallocTuning.apply()
         LineLogHandler.bootstrap(service: service, format: configuration.logFormat, level: configuration.logLevel)
         let metrics = MetricsRegistry.bootstrap()
         var logger = Logger(label: service)
