@@ -23,13 +23,13 @@ public final class ChildProcess: @unchecked Sendable {
         }
         name = (executable as NSString).lastPathComponent
         self.logPath = logPath
-        pid = try Self.spawn(executable, arguments, environment: environment ?? ProcessInfo.processInfo.environment, logPath: logPath)
+        pid = try Self.spawn(executable, arguments, environment: environment ?? ProcessInfo.processInfo.environment, stdout: logPath, appending: true)
         ChildRegistry.shared.add(pid)
         let watchdog = try Self.spawn(
             "/bin/sh",
             ["-c", "while kill -0 \(getpid()) 2>/dev/null && kill -0 \(pid) 2>/dev/null; do sleep 1; done; kill -9 \(pid) 2>/dev/null"],
             environment: ["PATH": "/usr/bin:/bin"],
-            logPath: "/dev/null"
+            stdout: "/dev/null", appending: true
         )
         ChildRegistry.shared.add(watchdog)
     }
@@ -41,11 +41,7 @@ public final class ChildProcess: @unchecked Sendable {
     public var exitStatus: Int32? {
         lock.withLock { status in
             if let status { return status }
-            var raw: Int32 = 0
-            guard waitpid(pid, &raw, WNOHANG) == pid else { return nil }
-            let low = raw & 0x7f
-            status = low == 0 ? (raw >> 8) & 0xff : 128 + low
-            ChildRegistry.shared.remove(pid)
+            status = Self.reap(pid)
             return status
         }
     }
@@ -89,13 +85,31 @@ public final class ChildProcess: @unchecked Sendable {
         (try? String(contentsOfFile: logPath, encoding: .utf8)) ?? ""
     }
 
-    private static func spawn(_ executable: String, _ arguments: [String], environment: [String: String], logPath: String) throws -> Int32 {
+    /// The exit status of `pid` (128 + signal when killed by one) if it has exited, reaping it; nil while it runs.
+    static func reap(_ pid: Int32) -> Int32? {
+        var raw: Int32 = 0
+        guard waitpid(pid, &raw, WNOHANG) == pid else { return nil }
+        ChildRegistry.shared.remove(pid)
+        let low = raw & 0x7f
+        return low == 0 ? (raw >> 8) & 0xff : 128 + low
+    }
+
+    /// Starts `executable` with exactly `environment`, standard input from `stdin`, standard output to
+    /// `stdout` (appended to or truncated) and standard error to `stderr`, or with the output when nil.
+    static func spawn(
+        _ executable: String, _ arguments: [String], environment: [String: String], stdin: String = "/dev/null", stdout: String,
+        appending: Bool, stderr: String? = nil
+    ) throws -> Int32 {
         var actions = posix_spawn_file_actions_t()
         posix_spawn_file_actions_init(&actions)
         defer { posix_spawn_file_actions_destroy(&actions) }
-        posix_spawn_file_actions_addopen(&actions, 0, "/dev/null", O_RDONLY, 0)
-        posix_spawn_file_actions_addopen(&actions, 1, logPath, O_WRONLY | O_CREAT | O_APPEND, 0o644)
-        posix_spawn_file_actions_adddup2(&actions, 1, 2)
+        posix_spawn_file_actions_addopen(&actions, 0, stdin, O_RDONLY, 0)
+        posix_spawn_file_actions_addopen(&actions, 1, stdout, O_WRONLY | O_CREAT | (appending ? O_APPEND : O_TRUNC), 0o644)
+        if let stderr {
+            posix_spawn_file_actions_addopen(&actions, 2, stderr, O_WRONLY | O_CREAT | (appending ? O_APPEND : O_TRUNC), 0o644)
+        } else {
+            posix_spawn_file_actions_adddup2(&actions, 1, 2)
+        }
         var attributes = posix_spawnattr_t()
         posix_spawnattr_init(&attributes)
         defer { posix_spawnattr_destroy(&attributes) }

@@ -19,6 +19,19 @@ BIN="$ROOT/.build/release"
 say() { printf '\033[1m==> %s\033[0m\n' "$*"; }
 fail() { printf 'make up: %s\n' "$*" >&2; exit 1; }
 
+# install_missing PACKAGE…: installs, with apt-get, those of the Debian packages that are not installed.
+install_missing() {
+    local missing="" package sudo=""
+    for package in "$@"; do
+        dpkg-query -W -f='${Status}' "$package" 2>/dev/null | grep -q 'install ok installed' || missing="$missing $package"
+    done
+    [ -z "$missing" ] && return
+    [ "$(id -u)" = 0 ] || sudo=sudo
+    say "installing:$missing"
+    $sudo apt-get update -q
+    DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -q --no-install-recommends $missing
+}
+
 # Whether the process recorded in pid file $1 is alive and is the program $2.
 alive() {
     local pid

@@ -11,18 +11,6 @@ cd "$ROOT"
 
 PACKAGES="pkg-config libhiredis-dev libpq-dev libcurl4-openssl-dev libssl-dev redis-server postgresql openssl curl jq"
 
-install_missing() {
-    local missing="" package sudo=""
-    for package in $PACKAGES; do
-        dpkg-query -W -f='${Status}' "$package" 2>/dev/null | grep -q 'install ok installed' || missing="$missing $package"
-    done
-    [ -z "$missing" ] && return
-    [ "$(id -u)" = 0 ] || sudo=sudo
-    say "installing:$missing"
-    $sudo apt-get update -q
-    DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -q --no-install-recommends $missing
-}
-
 build() {
     command -v swift >/dev/null || fail "Swift 6.3 is needed to build (https://www.swift.org/install/linux/)"
     say "building release binaries (the first build takes a few minutes)"
@@ -243,7 +231,7 @@ show_demo() {
 }
 
 main() {
-    install_missing
+    install_missing $PACKAGES
     build
     make_secrets
     start_redis
@@ -258,7 +246,7 @@ main() {
 $(say "portfolio-sync is running")
   monitor      http://127.0.0.1:$PSYNC_MONITOR_PORT/
   login token  $(cat "$RUN/secrets/admin_token")   (admin; read-only: $(cat "$RUN/secrets/read_token"))
-  CLI          export PATH="$BIN:$PATH"; psync status   (settings: ${RUN#"$ROOT"/}/psync.env, also ~/.config/psync/config)
+  CLI          export PATH="$BIN:\$PATH"; psync status   (settings: ${RUN#"$ROOT"/}/psync.env, also ~/.config/psync/config)
   logs         make logs SERVICE=psync-dispatcher   (all under .run/logs/)
   stop         make down   (keeps the data; make clean removes it)
 DONE

@@ -13,9 +13,8 @@
 # Network rule: all traffic stays on loopback. No bridge or private-range network is ever created;
 # the script aborts if `docker network ls --filter driver=bridge` shows one.
 set -euo pipefail
-ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
+source "$(dirname "${BASH_SOURCE[0]}")/../local/common.sh"   # ROOT, say, install_missing
 cd "$ROOT"
-say() { printf '\033[1m==> %s\033[0m\n' "$*"; }
 fail() { printf 'compose-test: FAILED: %s\n' "$*" >&2; exit 1; }
 
 ACCOUNTS=${COMPOSE_TEST_ACCOUNTS:-60}
@@ -28,18 +27,6 @@ DOCKER=/usr/bin/docker
 COMPOSE=(docker-compose --project-name psync-compose-test --project-directory "$ROOT/compose"
     -f "$ROOT/compose/docker-compose.yml" -f "$ROOT/compose/docker-compose.hostnet.yml"
     -f "$ROOT/compose/test/docker-compose.offline.yml" --env-file "$WORK/env")
-
-install_missing() {
-    local missing="" package
-    for package in docker.io docker-compose debootstrap jq curl; do
-        dpkg-query -W -f='${Status}' "$package" 2>/dev/null | grep -q 'install ok installed' || missing="$missing $package"
-    done
-    [ -z "$missing" ] && return
-    say "installing:$missing"
-    local sudo=""; [ "$(id -u)" = 0 ] || sudo=sudo
-    $sudo apt-get update -q
-    DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -q --no-install-recommends $missing
-}
 
 DOCKERD_PID=""
 cleanup() {
@@ -174,7 +161,7 @@ host_psync() {
 }
 
 main() {
-    install_missing
+    install_missing docker.io docker-compose debootstrap jq curl
     start_dockerd
     check_no_bridge
     base_image
