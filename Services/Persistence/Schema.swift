@@ -8,6 +8,7 @@ enum Schema {
         migration("0002_snapshots.sql", PackageResources._002_snapshots_sql),
         migration("0003_runs.sql", PackageResources._003_runs_sql),
         migration("0004_monitor.sql", PackageResources._004_monitor_sql),
+        migration("0005_held_quantities.sql", PackageResources._005_held_quantities_sql),
     ]
 
     private static func migration(_ fileName: String, _ bytes: [UInt8]) -> Migration {

@@ -132,13 +132,28 @@ struct HoldingsTableTests {
             ),
             Holding(
                 symbol: "SBIN", exchange: "BSE", isin: "INE062A01020", assetType: .stock, quantity: 16, averagePrice: Decimal(string: "801.78125")!,
-                lastPrice: Decimal(string: "762.45")!, currency: "INR"
+                lastPrice: Decimal(string: "762.45")!, currency: "INR", split: HeldQuantity(free: 10, unsettled: 2, pledged: 4)
+            ),
+            Holding(
+                symbol: "AARON", exchange: "NSE", isin: nil, assetType: .stock, quantity: 1000, averagePrice: 100,
+                lastPrice: Decimal(string: "352.95")!,
+                currency: "INR", lot: .mtf
+            ),
+            Holding(
+                symbol: "LEADMINI17DECFUT", exchange: "MCX", isin: nil, assetType: .future, quantity: 1, averagePrice: Decimal(string: "161.05")!,
+                lastPrice: Decimal(string: "161.05")!, currency: "INR", multiplier: 1000
             ),
         ]
-        let snapshot = HoldingsSnapshot(sourceSnapshotID: "s-1", asOf: ISO8601.parse("2026-11-24T10:00:00Z")!, holdings: holdings)
+        let notes = [
+            SnapshotNote(kind: .pnlMismatch, symbol: "SBIN", exchange: "BSE", reported: 1, computed: 2, message: "ZERODHA reports a P&L of 1"),
+            SnapshotNote(kind: .partUnavailable, message: "mutual-fund holdings unavailable"),
+        ]
+        let snapshot = HoldingsSnapshot(sourceSnapshotID: "s-1", asOf: ISO8601.parse("2026-11-24T10:00:00Z")!, holdings: holdings, notes: notes)
         let decoded = try JSONCoding.decode(HoldingsSnapshot.self, from: JSONCoding.encode(snapshot))
         #expect(decoded == snapshot)
         #expect(decoded.holdings[0].costValue == Decimal(string: "0.000382488")!)
+        #expect(decoded.holdings[1].split?.total == 16)
+        #expect(decoded.holdings[3].costValue == 161_050 && decoded.holdings[3].marketValue == 161_050)
         #expect(try HoldingsTable.decode("") == [])
     }
 
@@ -152,11 +167,17 @@ struct HoldingsTableTests {
                 return "\(error)"
             }
         }
-        #expect(message("A\tNSE\t\\N\tstock\t1\t2\t\\N\tINR\t2\t\\N\t\\N") == "line 1 is not terminated by a newline")
-        #expect(message("A\tNSE\n") == "line 1 has 2 fields, expected 11")
+        let tail = "\\N\t\\N\t\\N\t\\N\t\\N\t\\N"
+        #expect(message("A\tNSE\t\\N\tstock\t1\t2\t\\N\tINR\t2\t\\N\t\(tail)") == "line 1 is not terminated by a newline")
+        #expect(message("A\tNSE\n") == "line 1 has 2 fields, expected 16")
         #expect(
-            message("A\tNSE\t\\N\tstock\tabc\t2\t\\N\tINR\t2\t\\N\t\\N\n") == "line 1: quantity must be a decimal number such as 1234.50, got 'abc'")
-        #expect(message("A\tNSE\t\\N\tgold\t1\t2\t\\N\tINR\t2\t\\N\t\\N\n")?.hasPrefix("line 1: assetType 'gold' is not one of") == true)
+            message("A\tNSE\t\\N\tstock\tabc\t2\t\\N\tINR\t2\t\\N\t\(tail)\n")
+                == "line 1: quantity must be a decimal number such as 1234.50, got 'abc'")
+        #expect(message("A\tNSE\t\\N\tgold\t1\t2\t\\N\tINR\t2\t\\N\t\(tail)\n")?.hasPrefix("line 1: assetType 'gold' is not one of") == true)
+        #expect(
+            message("A\tNSE\t\\N\tstock\t1\t2\t\\N\tINR\t2\t\\N\t1\t\\N\t\\N\t\\N\t\\N\t\\N\n")
+                == "line 1 has part of a quantity split; free, unsettled and pledged come together")
+        #expect(message("A\tNSE\t\\N\tstock\t1\t2\t\\N\tINR\t2\t\\N\t\\N\t\\N\t\\N\tmargin\t\\N\t\\N\n")?.hasPrefix("line 1: lot 'margin'") == true)
     }
 
     @Test(

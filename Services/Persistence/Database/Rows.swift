@@ -8,14 +8,22 @@ enum Columns {
     static let portfolio: SQL = "p.id, p.user_id, p.name, p.base_currency, p.active, p.created_at, p.updated_at"
     static let account: SQL = """
         a.id, a.portfolio_id, p.user_id, a.broker_code, a.label, a.external_user_id, a.api_key_id, a.status, a.last_synced_at, \
-        a.last_error, EXISTS (SELECT 1 FROM credentials c WHERE c.account_id = a.id) AS has_credentials, a.created_at, a.updated_at
+        a.last_error, EXISTS (SELECT 1 FROM credentials c WHERE c.account_id = a.id) AS has_credentials, a.created_at, a.updated_at, \
+        (SELECT c.expires_at FROM credentials c WHERE c.account_id = a.id) AS login_expires_at, \
+        (\(nextScheduledRun)) AS next_scheduled_run_at
+        """
+    /// The next fire of an enabled schedule whose scope covers account `a` (of portfolio `p`).
+    static let nextScheduledRun: SQL = """
+        SELECT min(sc.next_run_at) FROM schedules sc WHERE sc.enabled AND sc.next_run_at IS NOT NULL AND (sc.scope_kind = 'all' \
+        OR (sc.scope_kind = 'user' AND sc.scope_id = p.user_id) OR (sc.scope_kind = 'portfolio' AND sc.scope_id = a.portfolio_id) \
+        OR (sc.scope_kind = 'account' AND sc.scope_id = a.id))
         """
     static let holding: SQL = """
         h.symbol, h.exchange, h.isin, h.asset_type, h.quantity, h.avg_price, h.last_price, h.currency, h.cost_value, h.market_value, \
-        h.meta::text AS meta
+        h.free_quantity, h.unsettled_quantity, h.pledged_quantity, h.lot, h.multiplier, h.meta::text AS meta
         """
     static let snapshot: SQL = """
-        s.id, s.account_id, s.run_id, s.job_id, s.source_snapshot_id, s.as_of, s.row_count, \
+        s.id, s.account_id, s.run_id, s.job_id, s.source_snapshot_id, s.as_of, s.row_count, s.notes::text AS notes, \
         (s.id = (SELECT current_snapshot_id FROM broker_accounts WHERE id = s.account_id)) AS is_current
         """
     static let run: SQL = """
@@ -25,7 +33,7 @@ enum Columns {
         """
     static let job: SQL = """
         j.id, j.run_id, j.account_id, j.portfolio_id, j.broker_code, j.action, j.status, j.attempts, j.last_error, j.error_kind, \
-        j.worker, j.queued_at, j.started_at, j.finished_at, j.next_attempt_at
+        j.worker, j.queued_at, j.started_at, j.finished_at, j.next_attempt_at, j.note
         """
     static let schedule: SQL = """
         sc.id, sc.name, sc.kind, sc.every_seconds, sc.cron, sc.time_zone, sc.run_at, sc.scope_kind, sc.scope_id, sc.actions, sc.enabled, \
@@ -94,7 +102,9 @@ extension PostgresRow {
             lastError: try decode(named: "last_error"),
             hasCredentials: try decode(named: "has_credentials"),
             createdAt: try decode(named: "created_at"),
-            updatedAt: try decode(named: "updated_at")
+            updatedAt: try decode(named: "updated_at"),
+            loginExpiresAt: try decode(named: "login_expires_at"),
+            nextScheduledRunAt: try decode(named: "next_scheduled_run_at")
         )
     }
 
@@ -110,8 +120,25 @@ extension PostgresRow {
             currency: try decode(named: "currency"),
             costValue: try decode(Decimal.self, named: "cost_value"),
             marketValue: try decode(Decimal?.self, named: "market_value"),
+            split: try heldQuantity(),
+            lot: try optionalEnumeration(HoldingLot.self, named: "lot"),
+            multiplier: try decode(Decimal?.self, named: "multiplier"),
             meta: try rawJSON(named: "meta")
         )
+    }
+
+    /// The free / unsettled / pledged split, when the broker gave one.
+    private func heldQuantity() throws -> HeldQuantity? {
+        guard let free = try decode(Decimal?.self, named: "free_quantity"), let unsettled = try decode(Decimal?.self, named: "unsettled_quantity"),
+            let pledged = try decode(Decimal?.self, named: "pledged_quantity")
+        else { return nil }
+        return HeldQuantity(free: free, unsettled: unsettled, pledged: pledged)
+    }
+
+    /// A `jsonb` array of snapshot notes.
+    func snapshotNotes(named name: String) throws -> [SnapshotNote] {
+        guard let text: String = try decode(String?.self, named: name) else { return [] }
+        return try JSONCoding.decode([SnapshotNote].self, from: Array(text.utf8))
     }
 
     func snapshotSummary() throws -> SnapshotSummary {
@@ -123,7 +150,8 @@ extension PostgresRow {
             sourceSnapshotID: try decode(named: "source_snapshot_id"),
             asOf: try decode(named: "as_of"),
             rowCount: try decode(named: "row_count"),
-            current: try decode(Bool?.self, named: "is_current") ?? false
+            current: try decode(Bool?.self, named: "is_current") ?? false,
+            notes: try snapshotNotes(named: "notes")
         )
     }
 
@@ -181,7 +209,8 @@ extension PostgresRow {
             queuedAt: try decode(named: "queued_at"),
             startedAt: try decode(named: "started_at"),
             finishedAt: try decode(named: "finished_at"),
-            nextAttemptAt: try decode(named: "next_attempt_at")
+            nextAttemptAt: try decode(named: "next_attempt_at"),
+            note: try decode(named: "note")
         )
     }
 

@@ -72,6 +72,9 @@ struct AccountStore: Sendable {
         if let userID = request.userID { filters.append("p.user_id = \(userID)") }
         if let broker = request.brokerCode { filters.append("a.broker_code = \(broker.uppercased())") }
         if let status = request.status { filters.append("a.status = \(status.rawValue)") }
+        if request.loginExpiresBeforeNextRun == true {
+            filters.append("(SELECT c.expires_at FROM credentials c WHERE c.account_id = a.id) <= (\(Columns.nextScheduledRun))")
+        }
         let rows = try await pool.query(
             """
             SELECT \(Columns.account) FROM broker_accounts a JOIN portfolios p ON p.id = a.portfolio_id
@@ -150,8 +153,10 @@ struct AccountStore: Sendable {
             }
             let updatedAt: Date = try connection.query(
                 """
-                INSERT INTO credentials (account_id, key_id, sealed_box) VALUES (\(request.id), \(keyID), \(PostgresBytes(Array(box))))
-                ON CONFLICT (account_id) DO UPDATE SET key_id = excluded.key_id, sealed_box = excluded.sealed_box, updated_at = now()
+                INSERT INTO credentials (account_id, key_id, sealed_box, issued_at, expires_at)
+                VALUES (\(request.id), \(keyID), \(PostgresBytes(Array(box))), \(request.issuedAt), \(request.expiresAt))
+                ON CONFLICT (account_id) DO UPDATE SET key_id = excluded.key_id, sealed_box = excluded.sealed_box, issued_at = excluded.issued_at,
+                    expires_at = excluded.expires_at, updated_at = now()
                 RETURNING updated_at
                 """
             ).scalar()
@@ -164,12 +169,17 @@ struct AccountStore: Sendable {
                 on: connection, by: actor, action: "store_credentials", entity: "account", id: String(request.id), before: nil as JSONValue?,
                 after: JSONValue.object(["keyID": .string(keyID)])
             )
-            return SealedCredentials(accountID: request.id, keyID: keyID, sealedBox: request.sealedBox, updatedAt: updatedAt)
+            return SealedCredentials(
+                accountID: request.id, keyID: keyID, sealedBox: request.sealedBox, updatedAt: updatedAt, issuedAt: request.issuedAt,
+                expiresAt: request.expiresAt)
         }
     }
 
     func credentials(_ id: Int) async throws -> SealedCredentials {
-        guard let row = try await pool.query("SELECT key_id, sealed_box, updated_at FROM credentials WHERE account_id = \(id)").first else {
+        guard
+            let row = try await pool.query("SELECT key_id, sealed_box, updated_at, issued_at, expires_at FROM credentials WHERE account_id = \(id)")
+                .first
+        else {
             if try await pool.query("SELECT 1 FROM broker_accounts WHERE id = \(id)").first == nil {
                 throw APIError.notFound("account \(id) does not exist")
             }
@@ -179,7 +189,9 @@ struct AccountStore: Sendable {
             accountID: id,
             keyID: try row.decode(named: "key_id"),
             sealedBox: Data(try row.decode(PostgresBytes.self, named: "sealed_box").bytes).base64EncodedString(),
-            updatedAt: try row.decode(named: "updated_at")
+            updatedAt: try row.decode(named: "updated_at"),
+            issuedAt: try row.decode(named: "issued_at"),
+            expiresAt: try row.decode(named: "expires_at")
         )
     }
 
@@ -191,7 +203,7 @@ struct AccountStore: Sendable {
         if let accounts = request.accountIDs { filters.append("c.account_id = ANY(\(accounts))") }
         let rows = try await pool.query(
             """
-            SELECT c.account_id, c.key_id, c.sealed_box, c.updated_at FROM credentials c JOIN broker_accounts a ON a.id = c.account_id
+            SELECT c.account_id, c.key_id, c.sealed_box, c.updated_at, c.issued_at, c.expires_at FROM credentials c JOIN broker_accounts a ON a.id = c.account_id
             WHERE \(SQL.join(filters, separator: " AND ")) \(paging.filter("c.account_id")) ORDER BY c.account_id DESC LIMIT \(paging.fetch)
             """
         )
@@ -200,7 +212,9 @@ struct AccountStore: Sendable {
                 accountID: try row.decode(named: "account_id"),
                 keyID: try row.decode(named: "key_id"),
                 sealedBox: Data(try row.decode(PostgresBytes.self, named: "sealed_box").bytes).base64EncodedString(),
-                updatedAt: try row.decode(named: "updated_at")
+                updatedAt: try row.decode(named: "updated_at"),
+                issuedAt: try row.decode(named: "issued_at"),
+                expiresAt: try row.decode(named: "expires_at")
             )
         }
         return paging.page(items, id: \.accountID)

@@ -12,7 +12,7 @@ struct TransactionStore: Sendable {
         let rows = try await pool.query(
             """
             SELECT t.id, t.account_id, t.external_id, t.kind, t.symbol, t.exchange, t.isin, t.quantity, t.price, t.amount, t.currency,
-                t.occurred_at, t.meta::text AS meta
+                t.occurred_at, t.multiplier, t.meta::text AS meta
             FROM transactions t WHERE t.account_id = \(request.id) \(since) \(paging.filter("t.id")) ORDER BY t.id DESC LIMIT \(paging.fetch)
             """
         )
@@ -34,6 +34,7 @@ struct TransactionStore: Sendable {
                     amount: try row.decode(named: "amount"),
                     currency: try row.decode(named: "currency"),
                     occurredAt: try row.decode(named: "occurred_at"),
+                    multiplier: try row.decode(named: "multiplier"),
                     meta: try row.rawJSON(named: "meta")
                 )
             )
@@ -57,6 +58,7 @@ struct TransactionStore: Sendable {
                 rows.append(transaction.amount)
                 rows.append(transaction.currency)
                 rows.append(transaction.occurredAt)
+                rows.append(transaction.multiplier)
                 rows.append(transaction.meta?.text)
                 rows.endRow()
             }
@@ -71,26 +73,29 @@ struct TransactionStore: Sendable {
             """
             CREATE TEMP TABLE IF NOT EXISTS transactions_staging (
                 account_id bigint, external_id text, kind text, symbol text, exchange text, isin text, quantity numeric, price numeric,
-                amount numeric, currency text, occurred_at timestamptz, meta jsonb, seq bigserial
+                amount numeric, currency text, occurred_at timestamptz, multiplier numeric, meta jsonb, seq bigserial
             ) ON COMMIT DELETE ROWS
             """
         )
         try connection.copy(
             into: "transactions_staging",
             columns: [
-                "account_id", "external_id", "kind", "symbol", "exchange", "isin", "quantity", "price", "amount", "currency", "occurred_at", "meta",
+                "account_id", "external_id", "kind", "symbol", "exchange", "isin", "quantity", "price", "amount", "currency", "occurred_at",
+                "multiplier",
+                "meta",
             ],
             rows: rows
         )
         return try connection.execute(
             """
-            INSERT INTO transactions (account_id, external_id, kind, symbol, exchange, isin, quantity, price, amount, currency, occurred_at, meta)
+            INSERT INTO transactions (account_id, external_id, kind, symbol, exchange, isin, quantity, price, amount, currency, occurred_at,
+                multiplier, meta)
             SELECT DISTINCT ON (account_id, external_id) account_id, external_id, kind, symbol, exchange, isin, quantity, price, amount, currency,
-                occurred_at, meta
+                occurred_at, multiplier, meta
             FROM transactions_staging ORDER BY account_id, external_id, seq DESC
             ON CONFLICT (account_id, external_id) DO UPDATE SET kind = excluded.kind, symbol = excluded.symbol, exchange = excluded.exchange,
                 isin = excluded.isin, quantity = excluded.quantity, price = excluded.price, amount = excluded.amount,
-                currency = excluded.currency, occurred_at = excluded.occurred_at, meta = excluded.meta, updated_at = now()
+                currency = excluded.currency, occurred_at = excluded.occurred_at, multiplier = excluded.multiplier, meta = excluded.meta, updated_at = now()
             """
         )
     }

@@ -98,11 +98,12 @@ struct ResultWriter: Sendable {
             UPDATE jobs j SET status = u.status, attempts = greatest(j.attempts, u.attempt), last_error = u.error, error_kind = u.kind,
                 worker = u.worker, started_at = coalesce(j.started_at, u.started_at),
                 finished_at = CASE WHEN u.status IN ('succeeded', 'failed', 'dead') THEN u.finished_at END,
-                next_attempt_at = u.next_attempt_at, updated_at = now()
+                next_attempt_at = u.next_attempt_at, note = u.note, updated_at = now()
             FROM unnest(\(updates.map(\.jobID))::bigint[], \(updates.map { status(for: $0).rawValue })::text[], \(updates.map(\.attempt))::int[],
                 \(updates.map(\.error))::text[], \(updates.map { $0.failureKind?.rawValue })::text[], \(updates.map(\.worker))::text[],
-                \(updates.map(\.startedAt))::timestamptz[], \(updates.map(\.finishedAt))::timestamptz[], \(updates.map(\.nextAttemptAt))::timestamptz[])
-                AS u(id, status, attempt, error, kind, worker, started_at, finished_at, next_attempt_at)
+                \(updates.map(\.startedAt))::timestamptz[], \(updates.map(\.finishedAt))::timestamptz[], \(updates.map(\.nextAttemptAt))::timestamptz[],
+                \(updates.map(note(for:)))::text[])
+                AS u(id, status, attempt, error, kind, worker, started_at, finished_at, next_attempt_at, note)
             WHERE j.id = u.id AND j.status NOT IN ('succeeded', 'failed', 'dead') AND j.attempts <= u.attempt
             RETURNING j.id
             """
@@ -139,6 +140,15 @@ struct ResultWriter: Sendable {
         }
         for failure in failures { changes.failures[failure.jobID] = failure }
         return changes
+    }
+
+    /// A succeeded job's note: what its snapshot says a reader must know, in one line.
+    static func note(for result: JobResult) -> String? {
+        guard result.outcome == .succeeded, let notes = result.snapshot?.notes, !notes.isEmpty else { return nil }
+        let unavailable = notes.filter { $0.kind == .partUnavailable }.map(\.message)
+        let mismatches = notes.filter { $0.kind == .pnlMismatch }.count
+        let parts = unavailable + (mismatches > 0 ? ["\(mismatches) holding(s) with a P&L the broker reports differently"] : [])
+        return String(parts.joined(separator: "; ").prefix(1000))
     }
 
     private static func status(for result: JobResult) -> JobStatus {

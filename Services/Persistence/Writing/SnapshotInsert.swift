@@ -13,6 +13,12 @@ enum SnapshotInsert {
         var snapshot: HoldingsSnapshot
         /// Positions are kept apart from holdings: they never become the account's current holdings.
         var positions = false
+
+        /// The snapshot's notes as JSON text, `nil` when it has none (the common case costs nothing).
+        var notesJSON: String? {
+            guard !snapshot.notes.isEmpty, let bytes = try? JSONCoding.encode(snapshot.notes) else { return nil }
+            return String(decoding: bytes, as: UTF8.self)
+        }
     }
 
     /// Stores the inputs not stored before; returns the new snapshot ids by input index.
@@ -20,13 +26,13 @@ enum SnapshotInsert {
         guard !inputs.isEmpty else { return [:] }
         let rows = try connection.query(
             """
-            INSERT INTO holding_snapshots (account_id, kind, run_id, job_id, source_snapshot_id, as_of, row_count)
-            SELECT account_id, kind, run_id, job_id, source_snapshot_id, as_of, row_count
+            INSERT INTO holding_snapshots (account_id, kind, run_id, job_id, source_snapshot_id, as_of, row_count, notes)
+            SELECT account_id, kind, run_id, job_id, source_snapshot_id, as_of, row_count, coalesce(notes::jsonb, '[]')
             FROM unnest(\(inputs.map(\.accountID))::bigint[], \(inputs.map { $0.positions ? "positions" : "holdings" })::text[],
                 \(inputs.map(\.runID))::bigint[], \(inputs.map(\.jobID))::bigint[],
                 \(inputs.map(\.snapshot.sourceSnapshotID))::text[], \(inputs.map(\.snapshot.asOf))::timestamptz[],
-                \(inputs.map(\.snapshot.holdings.count))::int[], \(Array(inputs.indices))::int[])
-                AS u(account_id, kind, run_id, job_id, source_snapshot_id, as_of, row_count, position)
+                \(inputs.map(\.snapshot.holdings.count))::int[], \(Array(inputs.indices))::int[], \(inputs.map(\.notesJSON))::text[])
+                AS u(account_id, kind, run_id, job_id, source_snapshot_id, as_of, row_count, position, notes)
             ORDER BY position
             ON CONFLICT DO NOTHING
             RETURNING id, account_id, source_snapshot_id
@@ -59,6 +65,11 @@ enum SnapshotInsert {
                 copy.append(holding.currency)
                 copy.append(holding.costValue)
                 copy.append(holding.marketValue)
+                copy.append(holding.split?.free)
+                copy.append(holding.split?.unsettled)
+                copy.append(holding.split?.pledged)
+                copy.append(holding.lot?.rawValue)
+                copy.append(holding.multiplier)
                 copy.append(holding.meta?.text)
                 copy.append(escaped: source)
                 copy.append(escaped: asOf)
@@ -98,7 +109,8 @@ enum SnapshotInsert {
 
     static let holdingColumns = [
         "snapshot_id", "line", "account_id", "symbol", "exchange", "isin", "asset_type", "quantity", "avg_price", "last_price", "currency",
-        "cost_value", "market_value", "meta", "source_snapshot_id", "as_of",
+        "cost_value", "market_value", "free_quantity", "unsettled_quantity", "pledged_quantity", "lot", "multiplier", "meta",
+        "source_snapshot_id", "as_of",
     ]
 }
 
@@ -139,6 +151,13 @@ enum ResultCheck {
             }
             let numbers = [holding.quantity, holding.averagePrice, holding.costValue, holding.lastPrice ?? 0, holding.marketValue ?? 0]
             if numbers.contains(where: \.isNaN) { return "holding \(index) (\(holding.symbol)) has a value that is not a number" }
+            if let split = holding.split, split.total != holding.quantity {
+                return "holding \(index) (\(holding.symbol)) has quantity \(holding.quantity) but free + unsettled + pledged = \(split.total)"
+            }
+        }
+        if snapshot.notes.count > 10_000 { return "the snapshot has \(snapshot.notes.count) notes, over the 10,000 limit" }
+        if let note = snapshot.notes.first(where: { $0.message.isEmpty || $0.message.utf8.count > 1000 || ($0.symbol?.utf8.count ?? 0) > 100 }) {
+            return "a snapshot note (\(note.kind.rawValue)) has an empty or over-long message or symbol"
         }
         return nil
     }

@@ -1,4 +1,4 @@
-import FoundationEssentials
+public import FoundationEssentials
 
 /// The RPCs of psync-persistence, the only process with a Postgres connection.
 public enum PersistenceAPI {}
@@ -138,6 +138,8 @@ public struct ListAccounts: PagedRequest, Equatable {
     public var userID: Int?
     public var brokerCode: String?
     public var status: AccountStatus?
+    /// Only accounts whose stored login expires before their next scheduled run.
+    public var loginExpiresBeforeNextRun: Bool?
     public var cursor: String?
     public var limit: Int?
     public init(
@@ -145,6 +147,7 @@ public struct ListAccounts: PagedRequest, Equatable {
         userID: Int? = nil,
         brokerCode: String? = nil,
         status: AccountStatus? = nil,
+        loginExpiresBeforeNextRun: Bool? = nil,
         cursor: String? = nil,
         limit: Int? = nil
     ) {
@@ -152,6 +155,7 @@ public struct ListAccounts: PagedRequest, Equatable {
         self.userID = userID
         self.brokerCode = brokerCode
         self.status = status
+        self.loginExpiresBeforeNextRun = loginExpiresBeforeNextRun
         self.cursor = cursor
         self.limit = limit
     }
@@ -173,11 +177,17 @@ public struct StoreCredentials: Codable, Sendable, Equatable {
     /// New credentials from a person (not a re-seal under a rotated key): an account waiting for a new
     /// login is active again, its last error cleared.
     public var renewsLogin: Bool?
-    public init(id: Int, keyID: String, sealedBox: String, renewsLogin: Bool? = nil) {
+    /// When the login inside was made (the gateway's clock); `nil` for credentials that do not expire.
+    public var issuedAt: Date?
+    /// When the broker ends it (Kite: 06:00 IST the next day); `nil` when it does not expire.
+    public var expiresAt: Date?
+    public init(id: Int, keyID: String, sealedBox: String, renewsLogin: Bool? = nil, issuedAt: Date? = nil, expiresAt: Date? = nil) {
         self.id = id
         self.keyID = keyID
         self.sealedBox = sealedBox
         self.renewsLogin = renewsLogin
+        self.issuedAt = issuedAt
+        self.expiresAt = expiresAt
     }
 }
 

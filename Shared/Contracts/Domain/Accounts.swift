@@ -82,6 +82,16 @@ public struct BrokerAccount: Codable, Sendable, Equatable {
     public var hasCredentials: Bool
     public var createdAt: Date
     public var updatedAt: Date
+    /// When the broker ends the stored login (Kite: 06:00 IST the day after it was made); `nil` when it does not expire.
+    public var loginExpiresAt: Date?
+    /// The next fire of an enabled schedule that covers this account, if any.
+    public var nextScheduledRunAt: Date?
+
+    /// Whether the stored login ends before the next scheduled run could use it (someone must log in first).
+    public var loginExpiresBeforeNextRun: Bool {
+        guard let loginExpiresAt, let nextScheduledRunAt else { return false }
+        return loginExpiresAt <= nextScheduledRunAt
+    }
 
     public init(
         id: Int,
@@ -96,7 +106,9 @@ public struct BrokerAccount: Codable, Sendable, Equatable {
         lastError: String?,
         hasCredentials: Bool,
         createdAt: Date,
-        updatedAt: Date
+        updatedAt: Date,
+        loginExpiresAt: Date? = nil,
+        nextScheduledRunAt: Date? = nil
     ) {
         self.id = id
         self.portfolioID = portfolioID
@@ -111,6 +123,8 @@ public struct BrokerAccount: Codable, Sendable, Equatable {
         self.hasCredentials = hasCredentials
         self.createdAt = createdAt
         self.updatedAt = updatedAt
+        self.loginExpiresAt = loginExpiresAt
+        self.nextScheduledRunAt = nextScheduledRunAt
     }
 }
 
@@ -122,12 +136,18 @@ public struct SealedCredentials: Codable, Sendable, Equatable {
     /// The sealed box, base64.
     public var sealedBox: String
     public var updatedAt: Date?
+    /// When the login inside was made, where the broker's logins expire.
+    public var issuedAt: Date?
+    /// When the broker ends that login; a job for the account after this goes straight to `reauth_required`.
+    public var expiresAt: Date?
 
-    public init(accountID: Int, keyID: String, sealedBox: String, updatedAt: Date? = nil) {
+    public init(accountID: Int, keyID: String, sealedBox: String, updatedAt: Date? = nil, issuedAt: Date? = nil, expiresAt: Date? = nil) {
         self.accountID = accountID
         self.keyID = keyID
         self.sealedBox = sealedBox
         self.updatedAt = updatedAt
+        self.issuedAt = issuedAt
+        self.expiresAt = expiresAt
     }
 }
 

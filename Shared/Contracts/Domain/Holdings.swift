@@ -14,15 +14,22 @@ public struct Holding: Codable, Sendable, Equatable {
     public var exchange: String?
     public var isin: String?
     public var assetType: AssetType
+    /// Everything held: for Kite, free + unsettled (T+1) + pledged (see `split`). In lots for contracts with a `multiplier`.
     @DecimalString public var quantity: Decimal
     @DecimalString public var averagePrice: Decimal
     @DecimalString public var lastPrice: Decimal?
     /// ISO 4217 code.
     public var currency: String
-    /// quantity × average price.
+    /// quantity × average price (× multiplier).
     @DecimalString public var costValue: Decimal
-    /// quantity × last price, when the broker gives a price.
+    /// quantity × last price (× multiplier), when the broker gives a price.
     @DecimalString public var marketValue: Decimal?
+    /// How `quantity` divides into free, unsettled and pledged shares, where the broker says.
+    public var split: HeldQuantity?
+    /// A lot kept apart from the ordinary holding of the same instrument (`mtf`: bought under a margin trading facility).
+    public var lot: HoldingLot?
+    /// Units per lot for contracts whose quantity is in lots (Kite's commodity and currency contracts); `nil` means 1.
+    @DecimalString public var multiplier: Decimal?
     /// The broker's own item, as the JSON it sent.
     public var meta: RawJSON?
 
@@ -37,6 +44,9 @@ public struct Holding: Codable, Sendable, Equatable {
         currency: String,
         costValue: Decimal? = nil,
         marketValue: Decimal? = nil,
+        split: HeldQuantity? = nil,
+        lot: HoldingLot? = nil,
+        multiplier: Decimal? = nil,
         meta: RawJSON? = nil
     ) {
         self.symbol = symbol
@@ -47,9 +57,71 @@ public struct Holding: Codable, Sendable, Equatable {
         self.averagePrice = averagePrice
         self.lastPrice = lastPrice
         self.currency = currency
-        self.costValue = costValue ?? quantity * averagePrice
-        self.marketValue = marketValue ?? lastPrice.map { quantity * $0 }
+        let units = multiplier.map { quantity * $0 } ?? quantity
+        self.costValue = costValue ?? units * averagePrice
+        self.marketValue = marketValue ?? lastPrice.map { units * $0 }
+        self.split = split
+        self.lot = lot
+        self.multiplier = multiplier
         self.meta = meta
+    }
+}
+
+/// How a holding's quantity divides, as brokers that say so (Kite, Upstox, Dhan) report it.
+///
+/// `free + unsettled + pledged` is the holding's `quantity`: a pledged share is still the owner's.
+public struct HeldQuantity: Codable, Sendable, Equatable, Hashable {
+    /// Settled in the demat account and not pledged (Kite `quantity`).
+    @DecimalString public var free: Decimal
+    /// Bought, not yet delivered: T+1 (Kite `t1_quantity`).
+    @DecimalString public var unsettled: Decimal
+    /// Pledged as margin collateral (Kite `collateral_quantity`).
+    @DecimalString public var pledged: Decimal
+
+    public init(free: Decimal, unsettled: Decimal, pledged: Decimal) {
+        self.free = free
+        self.unsettled = unsettled
+        self.pledged = pledged
+    }
+
+    /// free + unsettled + pledged.
+    public var total: Decimal { free + unsettled + pledged }
+}
+
+/// A lot held apart from the ordinary holding of the same instrument.
+public enum HoldingLot: String, Codable, Sendable, CaseIterable {
+    /// Bought under Kite's margin trading facility: the broker funded part of it; its own average price.
+    case mtf
+}
+
+/// Something a reader of a snapshot must know: data the broker reported inconsistently, or a part it did not deliver.
+///
+/// Notes never change the stored data; they sit beside it.
+public struct SnapshotNote: Codable, Sendable, Equatable, Hashable {
+    public enum Kind: String, Codable, Sendable, CaseIterable {
+        /// The broker's own P&L for a holding disagrees with (last price − average price) × quantity.
+        case pnlMismatch = "pnl_mismatch"
+        /// Part of the snapshot could not be fetched (Kite's mutual funds refused); the rest is stored.
+        case partUnavailable = "part_unavailable"
+    }
+
+    public var kind: Kind
+    public var symbol: String?
+    public var exchange: String?
+    /// What the broker reported (its P&L).
+    @DecimalString public var reported: Decimal?
+    /// What the stored data gives.
+    @DecimalString public var computed: Decimal?
+    /// One clause for a person.
+    public var message: String
+
+    public init(kind: Kind, symbol: String? = nil, exchange: String? = nil, reported: Decimal? = nil, computed: Decimal? = nil, message: String) {
+        self.kind = kind
+        self.symbol = symbol
+        self.exchange = exchange
+        self.reported = reported
+        self.computed = computed
+        self.message = message
     }
 }
 
@@ -64,15 +136,18 @@ public struct HoldingsSnapshot: Codable, Sendable, Equatable {
     /// When the broker's data was taken (UTC).
     public var asOf: Date
     public var holdings: [Holding]
+    /// What a reader must know about this snapshot (a part unavailable, a P&L the broker reports differently).
+    public var notes: [SnapshotNote]
 
-    public init(sourceSnapshotID: String, asOf: Date, holdings: [Holding]) {
+    public init(sourceSnapshotID: String, asOf: Date, holdings: [Holding], notes: [SnapshotNote] = []) {
         self.sourceSnapshotID = sourceSnapshotID
         self.asOf = asOf
         self.holdings = holdings
+        self.notes = notes
     }
 
     private enum CodingKeys: String, CodingKey {
-        case sourceSnapshotID, asOf, holdings
+        case sourceSnapshotID, asOf, holdings, notes
     }
 
     public init(from decoder: any Decoder) throws {
@@ -84,6 +159,7 @@ public struct HoldingsSnapshot: Codable, Sendable, Equatable {
         } catch let error as HoldingsTable.FormatError {
             throw DecodingError.dataCorruptedError(forKey: .holdings, in: container, debugDescription: error.message)
         }
+        notes = try container.decodeIfPresent([SnapshotNote].self, forKey: .notes) ?? []
     }
 
     public func encode(to encoder: any Encoder) throws {
@@ -91,6 +167,7 @@ public struct HoldingsSnapshot: Codable, Sendable, Equatable {
         try container.encode(sourceSnapshotID, forKey: .sourceSnapshotID)
         try container.encode(asOf, forKey: .asOf)
         try container.encode(HoldingsTable.encode(holdings), forKey: .holdings)
+        if !notes.isEmpty { try container.encode(notes, forKey: .notes) }
     }
 }
 
@@ -109,9 +186,12 @@ public struct BrokerTransaction: Codable, Sendable, Equatable {
     public var isin: String?
     @DecimalString public var quantity: Decimal?
     @DecimalString public var price: Decimal?
+    /// quantity × price (× multiplier), in `currency`.
     @DecimalString public var amount: Decimal?
     public var currency: String
     public var occurredAt: Date
+    /// Units per lot when `quantity` is in lots (Kite's commodity and currency contracts).
+    @DecimalString public var multiplier: Decimal?
     /// The broker's own item, as the JSON it sent.
     public var meta: RawJSON?
 
@@ -126,6 +206,7 @@ public struct BrokerTransaction: Codable, Sendable, Equatable {
         amount: Decimal?,
         currency: String,
         occurredAt: Date,
+        multiplier: Decimal? = nil,
         meta: RawJSON? = nil
     ) {
         self.externalID = externalID
@@ -138,6 +219,7 @@ public struct BrokerTransaction: Codable, Sendable, Equatable {
         self.amount = amount
         self.currency = currency
         self.occurredAt = occurredAt
+        self.multiplier = multiplier
         self.meta = meta
     }
 }
@@ -164,8 +246,13 @@ public struct SnapshotSummary: Codable, Sendable, Equatable {
     public var asOf: Date
     public var rowCount: Int
     public var current: Bool
+    /// What a reader must know about it (parts unavailable, P&L discrepancies).
+    public var notes: [SnapshotNote]
 
-    public init(id: Int, accountID: Int, runID: Int?, jobID: Int?, sourceSnapshotID: String, asOf: Date, rowCount: Int, current: Bool) {
+    public init(
+        id: Int, accountID: Int, runID: Int?, jobID: Int?, sourceSnapshotID: String, asOf: Date, rowCount: Int, current: Bool,
+        notes: [SnapshotNote] = []
+    ) {
         self.id = id
         self.accountID = accountID
         self.runID = runID
@@ -174,6 +261,7 @@ public struct SnapshotSummary: Codable, Sendable, Equatable {
         self.asOf = asOf
         self.rowCount = rowCount
         self.current = current
+        self.notes = notes
     }
 }
 

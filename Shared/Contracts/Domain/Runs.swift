@@ -180,6 +180,8 @@ public struct Job: Codable, Sendable, Equatable {
     public var startedAt: Date?
     public var finishedAt: Date?
     public var nextAttemptAt: Date?
+    /// What a succeeded job did not store (mutual funds refused …) or found inconsistent; `nil` when it stored everything.
+    public var note: String?
 
     public init(
         id: Int,
@@ -196,7 +198,8 @@ public struct Job: Codable, Sendable, Equatable {
         queuedAt: Date,
         startedAt: Date?,
         finishedAt: Date?,
-        nextAttemptAt: Date?
+        nextAttemptAt: Date?,
+        note: String? = nil
     ) {
         self.id = id
         self.runID = runID
@@ -213,6 +216,7 @@ public struct Job: Codable, Sendable, Equatable {
         self.startedAt = startedAt
         self.finishedAt = finishedAt
         self.nextAttemptAt = nextAttemptAt
+        self.note = note
     }
 }
 

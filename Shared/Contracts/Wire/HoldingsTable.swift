@@ -4,11 +4,12 @@ import FoundationEssentials
 /// Holdings as one tab-separated table, the wire form of a snapshot's rows.
 ///
 /// One line per holding, fields in this order: symbol, exchange, isin, assetType, quantity,
-/// averagePrice, lastPrice, currency, costValue, marketValue, meta (raw JSON). Escapes as in
+/// averagePrice, lastPrice, currency, costValue, marketValue, free, unsettled, pledged (the split,
+/// all three or none), lot, multiplier, meta (raw JSON). Escapes as in
 /// Postgres' COPY text format: `\\` for a backslash, `\t`, `\n` and `\r` for those characters,
 /// and `\N` alone for a missing value. Decimals are exact text.
 public enum HoldingsTable {
-    static let columns = 11
+    static let columns = 16
 
     /// A malformed table; the message names the line and field.
     public struct FormatError: Error, CustomStringConvertible {
@@ -31,6 +32,11 @@ public enum HoldingsTable {
             append(holding.currency, to: &bytes)
             append(holding.costValue.exactText, to: &bytes)
             append(holding.marketValue?.exactText, to: &bytes)
+            append(holding.split?.free.exactText, to: &bytes)
+            append(holding.split?.unsettled.exactText, to: &bytes)
+            append(holding.split?.pledged.exactText, to: &bytes)
+            append(holding.lot?.rawValue, to: &bytes)
+            append(holding.multiplier?.exactText, to: &bytes)
             append(holding.meta?.text, to: &bytes, last: true)
         }
         return String(decoding: bytes, as: UTF8.self)
@@ -107,6 +113,20 @@ public enum HoldingsTable {
         guard let quantity = try decimal(4, "quantity"), let averagePrice = try decimal(5, "averagePrice"),
             let costValue = try decimal(8, "costValue")
         else { throw FormatError(message: "line \(line) lacks a quantity, average price or cost value") }
+        var split: HeldQuantity?
+        switch (try decimal(10, "free"), try decimal(11, "unsettled"), try decimal(12, "pledged")) {
+        case (nil, nil, nil): split = nil
+        case (let free?, let unsettled?, let pledged?): split = HeldQuantity(free: free, unsettled: unsettled, pledged: pledged)
+        default: throw FormatError(message: "line \(line) has part of a quantity split; free, unsettled and pledged come together")
+        }
+        var lot: HoldingLot?
+        if let text = fields[13] {
+            guard let value = HoldingLot(rawValue: text) else {
+                throw FormatError(
+                    message: "line \(line): lot '\(text.prefix(20))' is not one of \(HoldingLot.allCases.map(\.rawValue).joined(separator: ", "))")
+            }
+            lot = value
+        }
         return Holding(
             symbol: try required(0, "symbol"),
             exchange: fields[1],
@@ -118,7 +138,10 @@ public enum HoldingsTable {
             currency: try required(7, "currency"),
             costValue: costValue,
             marketValue: try decimal(9, "marketValue"),
-            meta: fields[10].map(RawJSON.init(text:))
+            split: split,
+            lot: lot,
+            multiplier: try decimal(14, "multiplier"),
+            meta: fields[15].map(RawJSON.init(text:))
         )
     }
 
