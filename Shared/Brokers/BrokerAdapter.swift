@@ -21,10 +21,14 @@ public protocol BrokerAdapter: Sendable {
     func positions(_ credentials: BrokerCredentials) async throws -> HoldingsSnapshot
     /// Checks the credentials with the broker's profile endpoint.
     func verify(_ credentials: BrokerCredentials) async throws -> BrokerProfile
+    /// When a login made at `issuedAt` with these credential fields stops working, for brokers whose logins expire.
+    static func loginExpiry(of fields: [String: String], issuedAt: Date) -> Date?
 }
 
 extension BrokerAdapter {
     public static var requiredCredentialFields: [String] { [] }
+
+    public static func loginExpiry(of fields: [String: String], issuedAt: Date) -> Date? { nil }
 
     public func positions(_ credentials: BrokerCredentials) async throws -> HoldingsSnapshot {
         throw BrokerError.permanent("\(Self.code) has no positions API")

@@ -20,32 +20,29 @@ final class FixtureBroker: Sendable {
     let seen = Mutex<[(String, String, [String: String])]>([])
     private let replies = Mutex<[String: [Reply]]>([:])
 
-    /// Zerodha's official mock responses: `PSYNC_KITE_MOCKS`, else `shared/fixtures/kite-mocks` beside the
-    /// repository (or beside one of its parents). They are not copied into the repository: they carry no licence.
-    static let kiteMocks: URL = {
-        if let path = ProcessInfo.processInfo.environment["PSYNC_KITE_MOCKS"] { return URL(fileURLWithPath: path) }
+    /// A fixture of our own under `Tests/BrokersTests/Fixtures/`, e.g. `kite/holdings.json`.
+    static func fixture(_ name: String) throws -> String {
+        guard let folder = Bundle.module.url(forResource: "Fixtures", withExtension: nil) else {
+            throw CocoaError(.fileNoSuchFile, userInfo: [NSLocalizedDescriptionKey: "the test bundle has no Fixtures folder"])
+        }
+        return try String(contentsOf: folder.appendingPathComponent(name), encoding: .utf8)
+    }
+
+    /// Zerodha's official mock responses, an optional second check: `PSYNC_KITE_MOCKS`, else `shared/fixtures/kite-mocks`
+    /// beside the repository (or beside one of its parents); `nil` when neither is there. They are not copied into the
+    /// repository: they carry no licence.
+    static let officialKiteMocks: URL? = {
+        if let path = ProcessInfo.processInfo.environment["PSYNC_KITE_MOCKS"] {
+            return FileManager.default.fileExists(atPath: path + "/holdings.json") ? URL(fileURLWithPath: path) : nil
+        }
         var directory = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
         for _ in 0..<4 {
             directory = directory.deletingLastPathComponent()
             let candidate = directory.appendingPathComponent("shared/fixtures/kite-mocks")
             if FileManager.default.fileExists(atPath: candidate.appendingPathComponent("holdings.json").path) { return candidate }
         }
-        return URL(fileURLWithPath: "/nonexistent/shared/fixtures/kite-mocks")
+        return nil
     }()
-
-    /// The official mock file `name`.json.
-    static func kiteMock(_ name: String) throws -> String {
-        let file = kiteMocks.appendingPathComponent("\(name).json")
-        guard FileManager.default.fileExists(atPath: file.path) else {
-            throw CocoaError(
-                .fileNoSuchFile,
-                userInfo: [
-                    NSLocalizedDescriptionKey:
-                        "Zerodha's mock responses are not beside the repository (shared/fixtures/kite-mocks); set PSYNC_KITE_MOCKS to their folder"
-                ])
-        }
-        return try String(contentsOf: file, encoding: .utf8)
-    }
 
     /// Answers `path` with `replies` in turn (the last one repeats).
     func on(_ path: String, _ replies: Reply...) {
@@ -70,6 +67,7 @@ final class FixtureBroker: Sendable {
         let router = Router()
         router.get("**") { request, _ in try await self.respond(request) }
         router.post("**") { request, _ in try await self.respond(request) }
+        router.delete("**") { request, _ in try await self.respond(request) }
         return Application(router: router, configuration: .init(address: .hostname("127.0.0.1", port: 0)))
     }
 

@@ -13,6 +13,9 @@ enum Kite {
         let errorType: String?
     }
 
+    /// A `/portfolio/holdings` item. What a person holds is `quantity` (free) + `t1_quantity` (bought, not yet
+    /// delivered) + `collateral_quantity` (pledged); a fully pledged holding arrives with `quantity: 0`.
+    /// Field list: https://kite.trade/docs/connect/v3/portfolio/#holdings (response attributes) and gokiteconnect `Holding`.
     struct Holding: Decodable {
         let tradingsymbol: String
         let exchange: String
@@ -21,8 +24,21 @@ enum Kite {
         let product: String?
         let quantity: Decimal
         let t1Quantity: Decimal?
+        let collateralQuantity: Decimal?
         let averagePrice: Decimal
         let lastPrice: Decimal?
+        let pnl: Decimal?
+        let mtf: MarginTrading?
+    }
+
+    /// The `mtf` object of a holding: shares bought under the margin trading facility, with their own average price
+    /// (gokiteconnect `MTFHolding`; the docs' holdings example).
+    struct MarginTrading: Decodable {
+        let quantity: Decimal?
+        let usedQuantity: Decimal?
+        let averagePrice: Decimal?
+        let value: Decimal?
+        let initialMargin: Decimal?
     }
 
     struct MutualFundHolding: Decodable {
@@ -45,6 +61,8 @@ enum Kite {
         let instrumentToken: Int?
         let product: String?
         let quantity: Decimal
+        /// Units per lot: values are quantity × price × multiplier (LEADMINI: quantity 1, multiplier 1000).
+        let multiplier: Decimal?
         let averagePrice: Decimal
         let lastPrice: Decimal?
     }
