@@ -26,7 +26,7 @@ struct AlpacaDialect: BrokerDialect {
         switch failure {
         case .badRequest(let message): Self.error(.unprocessableContent, code: 40_010_001, message)
         case .unauthorized: BrokerResponse.json(.unauthorized, #"{"code":40110000,"message":"unauthorized"}"#)
-        case .rateLimited: BrokerResponse.rateLimited(#"{"code":42910000,"message":"rate limit exceeded"}"#)
+        case .rateLimited: BrokerResponse.rateLimited(#"{"code":42910000,"message":"rate limit exceeded"}"#, retryAfter: "1")
         case .unavailable: BrokerResponse.json(.serviceUnavailable, #"{"code":50300000,"message":"service unavailable, please try again"}"#)
         }
     }

@@ -21,15 +21,24 @@ struct FaultsCleared: Codable, Sendable {
     var cleared: Int
 }
 
-/// One position as every broker format means it, decimals as exact text (`GET /sim/expected`).
+/// One holding as a sync must store it, decimals as exact text (`GET /sim/expected`).
 struct ExpectedPosition: Codable, Sendable, Equatable {
     var symbol: String
-    var exchange: String
-    var isin: String
+    var exchange: String?
+    var isin: String?
+    var assetType = "stock"
     var quantity: String
     var averagePrice: String
     var lastPrice: String
     var currency: String
+    /// Kite's split of `quantity`: free, unsettled (T+1), pledged.
+    var free: String?
+    var unsettled: String?
+    var pledged: String?
+    /// `mtf` for a margin-trading lot.
+    var lot: String?
+    /// Units per lot, for contracts quoted in lots.
+    var multiplier: String?
 
     /// The normalised form of `priced`.
     init(_ priced: PricedPosition) {
@@ -40,5 +49,16 @@ struct ExpectedPosition: Codable, Sendable, Equatable {
         averagePrice = priced.averagePriceText
         lastPrice = priced.lastPriceText
         currency = priced.position.currency
+    }
+
+    init(symbol: String, exchange: String?, isin: String?, assetType: String, quantity: String, averagePrice: String, lastPrice: String) {
+        self.symbol = symbol
+        self.exchange = exchange
+        self.isin = isin
+        self.assetType = assetType
+        self.quantity = quantity
+        self.averagePrice = averagePrice
+        self.lastPrice = lastPrice
+        currency = "INR"
     }
 }

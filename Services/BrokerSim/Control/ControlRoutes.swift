@@ -76,7 +76,15 @@ struct ControlRoutes {
                 day = value
             }
             let key = PortfolioCache.Key(token: token, day: day, count: settings.holdingsPerAccount, market: broker.market)
-            return try Self.json(simulator.portfolios.holdings(key).map(ExpectedPosition.init))
+            let holdings = simulator.portfolios.holdings(key)
+            switch (broker, parameters["what"].map(String.init) ?? "holdings") {
+            case (.kite, "holdings"): return try Self.json(KiteExpected.holdings(holdings, token: token))
+            case (.kite, "positions"):
+                return try Self.json(KiteExpected.positions(simulator.portfolios.trades(key), holdings: holdings, token: token))
+            case (_, "holdings"): return try Self.json(holdings.map(ExpectedPosition.init))
+            case (_, let what):
+                throw APIError.badRequest("what must be holdings (or positions for format=kite), got '\(what.prefix(40))'")
+            }
         }
     }
 

@@ -32,10 +32,10 @@ enum BrokerResponse {
         return Response(status: status, headers: headers, body: ResponseBody(byteBuffer: buffer))
     }
 
-    /// A 429 with `Retry-After: 1` and the broker's JSON body.
-    static func rateLimited(_ body: StaticString) -> Response {
+    /// A 429 with the broker's JSON body and, when the broker sends one, `Retry-After`.
+    static func rateLimited(_ body: StaticString, retryAfter: String?) -> Response {
         var response = json(.tooManyRequests, body)
-        response.headers[.retryAfter] = "1"
+        if let retryAfter { response.headers[.retryAfter] = retryAfter }
         return response
     }
 

@@ -4,8 +4,10 @@ enum Fault: Sendable, Equatable {
     case badGatewayHTML
     /// The broker's own 503 envelope.
     case unavailable
-    /// The broker's rate-limit response, with `Retry-After: 1`.
+    /// The broker's rate-limit response (with `Retry-After: 1` where the broker sends one; Kite sends none).
     case rateLimited
+    /// The broker's rate-limit response without any `Retry-After`.
+    case rateLimitedBare
     /// The broker's authentication error (Kite 403 TokenException, Alpaca and Upstox 401, …).
     case auth
     /// HTTP 200 with an HTML body.
@@ -17,12 +19,13 @@ enum Fault: Sendable, Equatable {
     /// A delay of this many milliseconds, then the normal answer.
     case slow(milliseconds: Int)
 
-    /// Parses `502-html`, `503`, `429`, `auth`, `200-html`, `200-wrong-shape`, `truncated` or `slow:<ms>`.
+    /// Parses `502-html`, `503`, `429`, `429-no-retry-after`, `auth`, `200-html`, `200-wrong-shape`, `truncated` or `slow:<ms>`.
     init?(_ name: String) {
         switch name {
         case "502-html": self = .badGatewayHTML
         case "503": self = .unavailable
         case "429": self = .rateLimited
+        case "429-no-retry-after": self = .rateLimitedBare
         case "auth": self = .auth
         case "200-html": self = .okHTML
         case "200-wrong-shape": self = .wrongShape
@@ -34,5 +37,5 @@ enum Fault: Sendable, Equatable {
     }
 
     /// The names `init?(_:)` accepts, for error messages.
-    static let names = "502-html, 503, 429, auth, 200-html, 200-wrong-shape, truncated or slow:<ms>"
+    static let names = "502-html, 503, 429, 429-no-retry-after, auth, 200-html, 200-wrong-shape, truncated or slow:<ms>"
 }

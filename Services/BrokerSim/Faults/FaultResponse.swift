@@ -10,12 +10,20 @@ enum FaultResponse {
         case .badGatewayHTML: BrokerResponse.html(.badGateway, BrokerResponse.badGatewayPage)
         case .unavailable: dialect.response(for: .unavailable)
         case .rateLimited: dialect.response(for: .rateLimited)
+        case .rateLimitedBare: bare(dialect.response(for: .rateLimited))
         case .auth: dialect.response(for: .unauthorized("the access token is invalid"))
         case .okHTML: BrokerResponse.html(.ok, BrokerResponse.maintenancePage)
         case .wrongShape: BrokerResponse.json(.ok, dialect.wrongShapeBody)
         case .truncated: truncated()
         case .slow: dialect.response(for: .unavailable)  // not reached: the caller delays and answers normally
         }
+    }
+
+    /// `response` without a `Retry-After` header.
+    static func bare(_ response: Response) -> Response {
+        var response = response
+        response.headers[.retryAfter] = nil
+        return response
     }
 
     /// A 200 that declares 8 KiB of JSON, sends its first bytes, then drops the connection.

@@ -39,7 +39,10 @@ struct KiteDialect: BrokerDialect {
         case .badRequest(let message): Self.error(.badRequest, message, type: "InputException")
         case .unauthorized(let message): Self.error(.forbidden, message, type: "TokenException")
         case .rateLimited:
-            BrokerResponse.rateLimited(#"{"status":"error","message":"Too many requests","data":null,"error_type":"NetworkException"}"#)
+            // Kite documents neither a body nor a Retry-After for its 429 ("subsequent requests will fail with error code 429",
+            // kite.trade/forum/discussion/11404): none is sent, so clients must back off on their own.
+            BrokerResponse.rateLimited(
+                #"{"status":"error","message":"Too many requests","data":null,"error_type":"NetworkException"}"#, retryAfter: nil)
         case .unavailable:
             BrokerResponse.json(
                 .serviceUnavailable, #"{"status":"error","message":"Service unavailable; please retry.","data":null,"error_type":"NetworkException"}"#

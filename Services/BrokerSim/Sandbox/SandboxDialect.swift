@@ -16,7 +16,7 @@ struct SandboxDialect: BrokerDialect {
         case .badRequest(let message): Self.error(.badRequest, code: "bad_request", message)
         case .unauthorized(let message): Self.error(.unauthorized, code: "invalid_token", message)
         case .rateLimited:
-            BrokerResponse.rateLimited(#"{"error":{"code":"rate_limited","message":"too many requests; retry after 1 s"}}"#)
+            BrokerResponse.rateLimited(#"{"error":{"code":"rate_limited","message":"too many requests; retry after 1 s"}}"#, retryAfter: "1")
         case .unavailable: Self.error(.serviceUnavailable, code: "unavailable", "the sandbox broker is unavailable; retry")
         }
     }
