@@ -34,9 +34,9 @@ func service(_ name: String, _ dependencies: [Target.Dependency] = [], resources
     )
 }
 
-/// A test target: one folder under Tests/.
-func tests(_ name: String, _ dependencies: [Target.Dependency]) -> Target {
-    .testTarget(name: name, dependencies: dependencies, path: "Tests/\(name)", swiftSettings: swiftSettings)
+/// A test target: one folder under Tests/ (fixture files it reads in `resources`).
+func tests(_ name: String, _ dependencies: [Target.Dependency], resources: [Resource] = []) -> Target {
+    .testTarget(name: name, dependencies: dependencies, path: "Tests/\(name)", resources: resources, swiftSettings: swiftSettings)
 }
 
 let package = Package(
@@ -95,7 +95,7 @@ let package = Package(
         service("Dispatcher", ["Streams", "RPC", "RedisClient", "CurlClient", hummingbird, lifecycle, metrics]),
         service("Gateway", ["Brokers", "Streams", "RedisClient", "RPC", "CurlClient", "Cryptography", hummingbird, lifecycle, metrics]),
         service("Persistence", ["PostgresClient", "RedisClient", "Streams", hummingbird], resources: [.embedInCode("Migrations")]),
-        service("Monitor", ["Streams", "RPC", "RedisClient", "CurlClient", hummingbird, lifecycle, metrics, httpTypes, nioCore]),
+        service("Monitor", ["Streams", "RPC", "ExactDecimal", "RedisClient", "CurlClient", hummingbird, lifecycle, metrics, httpTypes, nioCore]),
         service("BrokerSim", ["SandboxData", "Cryptography", "ExactDecimal", "CivilTime", hummingbird, httpTypes, nioCore]),
         .executableTarget(
             name: "AdminCLI",
@@ -136,7 +136,9 @@ let package = Package(
             ]
         ),
         tests("PersistenceTests", ["TestSupport", "RPC", "Contracts", "CurlClient", "RedisClient", "PostgresClient", "Streams"]),
-        tests("BrokersTests", ["Brokers", "Contracts", "CurlClient", hummingbird, hummingbirdTesting, httpTypes, nioCore]),
+        tests(
+            "BrokersTests", ["Brokers", "Contracts", "CurlClient", hummingbird, hummingbirdTesting, httpTypes, nioCore],
+            resources: [.copy("Fixtures")]),
         tests("GatewayTests", ["TestSupport", "RPC", "Contracts", "CurlClient", "RedisClient", "PostgresClient", "Streams", "SandboxData"]),
         tests("BrokerSimTests", ["BrokerSim", "SandboxData", "TestSupport", "CurlClient", "Contracts", "ExactDecimal", "ServiceKit", nioCore]),
         tests("SchedulerTests", ["TestSupport", "RPC", "Contracts", "CurlClient", "RedisClient", "PostgresClient", "Streams"]),

@@ -42,6 +42,8 @@ struct AccountCommand: AsyncParsableCommand {
         @Option(help: "Only this user's accounts.") var user: Int?
         @Option(help: "Only this broker's accounts.") var broker: String?
         @Option(help: "Only accounts in this status: active, disabled or reauth_required.") var status: AccountStatus?
+        @Flag(name: .customLong("login-expiring"), help: "Only accounts whose broker login ends before their next scheduled run.")
+        var loginExpiring = false
         @Option(help: "At most this many.") var limit = 200
         @OptionGroup var connection: ConnectionOptions
 
@@ -51,17 +53,19 @@ struct AccountCommand: AsyncParsableCommand {
                     try await session.persistence.call(
                         PersistenceAPI.listAccounts,
                         ListAccounts(
-                            portfolioID: portfolio, userID: user, brokerCode: broker?.uppercased(), status: status, cursor: cursor, limit: size))
+                            portfolioID: portfolio, userID: user, brokerCode: broker?.uppercased(), status: status,
+                            loginExpiresBeforeNextRun: loginExpiring ? true : nil, cursor: cursor, limit: size))
                 }
                 try Console.emit(page) { page in
                     var table = Table([
                         .init("ID", numeric: true), .init("PORTFOLIO", numeric: true), .init("BROKER"), .init("LABEL"), .init("STATUS"),
-                        .init("CREDENTIALS"), .init("LAST SYNC"), .init("LAST ERROR"),
+                        .init("CREDENTIALS"), .init("LOGIN EXPIRES"), .init("LAST SYNC"), .init("LAST ERROR"),
                     ])
                     for account in page.items {
                         table.append([
                             "\(account.id)", "\(account.portfolioID)", account.brokerCode, account.label, account.status.rawValue,
-                            Format.flag(account.hasCredentials), Format.time(account.lastSyncedAt), Format.clipped(account.lastError, 50),
+                            Format.flag(account.hasCredentials), loginExpiry(account), Format.time(account.lastSyncedAt),
+                            Format.clipped(account.lastError, 50),
                         ])
                     }
                     return table.render(empty: "no accounts") + Paging.footer(page)
@@ -120,6 +124,12 @@ struct AccountCommand: AsyncParsableCommand {
         }
     }
 
+    /// When the broker login ends, flagged when that comes before the next scheduled run: `2026-12-03 00:30 (before next run)`.
+    static func loginExpiry(_ account: BrokerAccount) -> String {
+        guard let expiry = account.loginExpiresAt else { return "-" }
+        return Format.time(expiry) + (account.loginExpiresBeforeNextRun ? " (before next run)" : "")
+    }
+
     static func render(_ account: BrokerAccount) -> String {
         var details = Details()
         details.add("account", "\(account.id)")
@@ -131,6 +141,8 @@ struct AccountCommand: AsyncParsableCommand {
         details.add("api key id", Format.text(account.apiKeyID))
         details.add("status", account.status.rawValue)
         details.add("credentials", account.hasCredentials ? "stored (sealed)" : "none; set them with `psync credentials set \(account.id)`")
+        details.add("login expires", loginExpiry(account))
+        details.add("next scheduled run", Format.time(account.nextScheduledRunAt))
         details.add("last sync", Format.time(account.lastSyncedAt))
         details.add("last error", Format.text(account.lastError))
         details.add("created", Format.time(account.createdAt))

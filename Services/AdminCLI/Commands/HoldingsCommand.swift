@@ -46,7 +46,8 @@ struct HoldingsCommand: AsyncParsableCommand {
                 }
             } else if let account {
                 try Console.emit(try await persistence.call(PersistenceAPI.accountHoldings, ByID(id: account))) { holdings in
-                    Self.header(holdings) + Self.table(holdings.holdings.map { (holdings.account.id, $0) }) + "\n" + Self.totals(holdings.totals)
+                    Self.header(holdings) + Self.table(holdings.holdings.map { (holdings.account.id, $0) })
+                        + Self.notes([(holdings.account.id, holdings.snapshot?.notes ?? [])]) + "\n" + Self.totals(holdings.totals)
                 }
             } else if let portfolio {
                 try Console.emit(try await persistence.call(PersistenceAPI.portfolioHoldings, ByID(id: portfolio)), Self.render)
@@ -59,6 +60,7 @@ struct HoldingsCommand: AsyncParsableCommand {
                 try Console.emit(try await persistence.call(PersistenceAPI.snapshotHoldings, ByID(id: snapshot))) { stored in
                     "snapshot \(stored.snapshot.id) of account \(stored.snapshot.accountID) as of \(Format.time(stored.snapshot.asOf))\n\n"
                         + Self.table(stored.holdings.map { (stored.snapshot.accountID, $0) })
+                        + Self.notes([(stored.snapshot.accountID, stored.snapshot.notes)])
                 }
             }
         }
@@ -68,7 +70,14 @@ struct HoldingsCommand: AsyncParsableCommand {
         let rows = holdings.accounts.flatMap { account in account.holdings.map { (account.account.id, $0) } }
         let synced = holdings.accounts.compactMap(\.snapshot?.asOf).max()
         return "portfolio \(holdings.portfolio.id) \(holdings.portfolio.name) (\(holdings.portfolio.baseCurrency)): "
-            + "\(holdings.accounts.count) account(s), as of \(Format.time(synced))\n\n" + table(rows) + "\n" + totals(holdings.totals)
+            + "\(holdings.accounts.count) account(s), as of \(Format.time(synced))\n\n" + table(rows)
+            + notes(holdings.accounts.map { ($0.account.id, $0.snapshot?.notes ?? []) }) + "\n" + totals(holdings.totals)
+    }
+
+    /// The snapshots' notes (parts unavailable, P&L discrepancies), one line each; empty when there are none.
+    static func notes(_ notes: [(account: Int, notes: [SnapshotNote])]) -> String {
+        let lines = notes.flatMap { account, notes in notes.map { "  account \(account): \($0.message)" } }
+        return lines.isEmpty ? "" : "\nnotes:\n" + lines.joined(separator: "\n") + "\n"
     }
 
     static func header(_ holdings: AccountHoldings) -> String {
@@ -77,18 +86,31 @@ struct HoldingsCommand: AsyncParsableCommand {
         return "account \(account.id) \(account.label) (\(account.brokerCode), \(account.status.rawValue)): \(asOf)\n\n"
     }
 
+    /// The holdings; the quantity split (free, unsettled T+1, pledged), lot and multiplier columns appear when any row has them.
     static func table(_ rows: [(Int, Holding)]) -> String {
-        var table = Table([
+        let splits = rows.contains { $0.1.split != nil }
+        let lots = rows.contains { $0.1.lot != nil || $0.1.multiplier != nil }
+        var columns: [Table.Column] = [
             .init("ACCOUNT", numeric: true), .init("SYMBOL"), .init("EXCHANGE"), .init("TYPE"), .init("QUANTITY", numeric: true),
+        ]
+        if splits { columns += [.init("FREE", numeric: true), .init("T+1", numeric: true), .init("PLEDGED", numeric: true)] }
+        if lots { columns += [.init("LOT"), .init("MULTIPLIER", numeric: true)] }
+        columns += [
             .init("AVG PRICE", numeric: true), .init("LAST PRICE", numeric: true), .init("CURRENCY"), .init("COST", numeric: true),
             .init("MARKET VALUE", numeric: true), .init("P&L", numeric: true),
-        ])
+        ]
+        var table = Table(columns)
         for (account, holding) in rows {
-            table.append([
-                "\(account)", holding.symbol, Format.text(holding.exchange), holding.assetType.rawValue, Format.decimal(holding.quantity),
+            var cells = ["\(account)", holding.symbol, Format.text(holding.exchange), holding.assetType.rawValue, Format.decimal(holding.quantity)]
+            if splits {
+                cells += [Format.decimal(holding.split?.free), Format.decimal(holding.split?.unsettled), Format.decimal(holding.split?.pledged)]
+            }
+            if lots { cells += [Format.text(holding.lot?.rawValue), Format.decimal(holding.multiplier)] }
+            cells += [
                 Format.decimal(holding.averagePrice), Format.decimal(holding.lastPrice), holding.currency, Format.decimal(holding.costValue),
                 Format.decimal(holding.marketValue), Format.decimal(holding.marketValue.map { $0 - holding.costValue }),
-            ])
+            ]
+            table.append(cells)
         }
         return table.render(empty: "no holdings")
     }

@@ -75,6 +75,7 @@ struct JobsCommand: AsyncParsableCommand {
                     details.add("finished", Format.time(job.finishedAt))
                     details.add("next attempt", Format.time(job.nextAttemptAt))
                     details.add("last error", job.lastError.map { "\($0)" + (job.errorKind.map { " (\($0.rawValue))" } ?? "") } ?? "-")
+                    if let note = job.note { details.add("note", note) }
                     var table = Table([.init("#", numeric: true), .init("WORKER"), .init("STARTED"), .init("TOOK"), .init("OUTCOME"), .init("ERROR")])
                     for attempt in detail.attempts {
                         let took = both(attempt.startedAt, attempt.finishedAt).map { Format.duration($1.timeIntervalSince($0)) } ?? "-"

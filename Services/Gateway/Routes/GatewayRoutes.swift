@@ -36,9 +36,12 @@ struct GatewayRoutes: Sendable {
         return account
     }
 
-    private func opened(_ account: BrokerAccount) async throws -> BrokerCredentials {
+    private func opened(_ account: BrokerAccount, checkingExpiry: Bool = false) async throws -> BrokerCredentials {
         guard let box = try await persistence.callOptional(PersistenceAPI.getCredentials, ByID(id: account.id)) else {
             throw APIError.unprocessable("account \(account.id) has no credentials; set them with `psync credentials set \(account.id)`", field: "id")
+        }
+        if checkingExpiry, let expired = LoginExpiry.failure(of: box, broker: broker, now: Date()) {
+            throw APIError(status: 502, code: "broker_auth", message: expired.message + loginHint(account))
         }
         do {
             return try vault.open(box, rateLimitKey: account.apiKeyID.map { "id-\($0)" })
@@ -61,8 +64,13 @@ struct GatewayRoutes: Sendable {
 
     private func store(_ fields: [String: String], for account: BrokerAccount) async throws -> CredentialsSealed {
         let box = try vault.seal(fields, accountID: account.id)
+        let issuedAt = Date()
+        let expiresAt = type(of: adapter).loginExpiry(of: fields, issuedAt: issuedAt)
         _ = try await persistence.callForwardingErrors(
-            PersistenceAPI.storeCredentials, StoreCredentials(id: account.id, keyID: box.keyID, sealedBox: box.base64, renewsLogin: true)
+            PersistenceAPI.storeCredentials,
+            StoreCredentials(
+                id: account.id, keyID: box.keyID, sealedBox: box.base64, renewsLogin: true, issuedAt: expiresAt == nil ? nil : issuedAt,
+                expiresAt: expiresAt)
         )
         credentials.forget(account.id)
         logger.info("credentials sealed", metadata: ["account.id": "\(account.id)", "key.id": "\(box.keyID)"])
@@ -82,19 +90,15 @@ struct GatewayRoutes: Sendable {
 
     private func syncNow(_ request: SyncNow) async throws -> SyncNowResult {
         let account = try await account(request.id)
-        let credentials = try await opened(account)
+        let credentials = try await opened(account, checkingExpiry: true)
         var result = SyncNowResult(accountID: account.id, snapshot: nil, holdings: 0, transactions: 0)
         for action in request.actions ?? [.holdings] {
             let fetched: FetchResult
             do {
                 fetched = try await adapter.fetch(action, credentials, cursor: nil)
             } catch let error as BrokerError {
-                let hint =
-                    error.kind == .auth
-                    ? (broker == "ZERODHA"
-                        ? "; log in again with `psync kite login \(account.id)`" : "; set new credentials with `psync credentials set \(account.id)`")
-                    : ""
-                throw APIError(status: 502, code: "broker_\(error.kind.rawValue)", message: error.message + hint)
+                throw APIError(
+                    status: 502, code: "broker_\(error.kind.rawValue)", message: error.message + (error.kind == .auth ? loginHint(account) : ""))
             }
             switch fetched {
             case .snapshot(let snapshot):
@@ -110,6 +114,12 @@ struct GatewayRoutes: Sendable {
             }
         }
         return result
+    }
+
+    /// How a person renews the login of `account`.
+    private func loginHint(_ account: BrokerAccount) -> String {
+        broker == "ZERODHA"
+            ? "; log in again with `psync kite login \(account.id)`" : "; set new credentials with `psync credentials set \(account.id)`"
     }
 
     private func kite() throws -> ZerodhaAdapter {
@@ -168,7 +178,9 @@ struct GatewayRoutes: Sendable {
                 do {
                     let sealed = try vault.reseal(box)
                     _ = try await persistence.call(
-                        PersistenceAPI.storeCredentials, StoreCredentials(id: box.accountID, keyID: sealed.keyID, sealedBox: sealed.base64))
+                        PersistenceAPI.storeCredentials,
+                        StoreCredentials(
+                            id: box.accountID, keyID: sealed.keyID, sealedBox: sealed.base64, issuedAt: box.issuedAt, expiresAt: box.expiresAt))
                     credentials.forget(box.accountID)
                     resealed += 1
                 } catch {

@@ -45,6 +45,7 @@ struct JobRunner: Sendable {
             guard let box = try await credentials.box(for: job.accountID) else {
                 throw BrokerError.auth("account \(job.accountID) has no credentials; set them with `psync credentials set \(job.accountID)`")
             }
+            if let expired = LoginExpiry.failure(of: box, broker: broker, now: Date()) { throw expired }
             let opened = try vault.open(box, rateLimitKey: job.apiKeyID.map { "id-\($0)" })
             fetched = .success(try await adapter.fetch(job.action, opened, cursor: job.cursor))
         } catch is CancellationError {

@@ -24,7 +24,7 @@ struct MonitorData: Sendable {
         let queueList = try await queues.all(extraBrokers: brokers)
         return Overview(
             workers: listed, queues: queueList, throughput: try await statistics.throughput, deadLetters: try await deadCount,
-            reauthAccounts: try await reauth.count, runs: try await runs)
+            reauthAccounts: try await reauth.count { $0.account.status == .reauthRequired }, runs: try await runs)
     }
 
     /// Unfinished runs (up to 10), then the most recent finished one.
@@ -93,17 +93,27 @@ struct MonitorData: Sendable {
         try await rpc { try await persistence.call(PersistenceAPI.getJob, ByID(id: id)) }
     }
 
+    func accountHoldings(_ id: Int) async throws -> AccountHoldings {
+        try await rpc { try await persistence.call(PersistenceAPI.accountHoldings, ByID(id: id)) }
+    }
+
+    /// Accounts needing a new login now, then active ones whose login ends before their next scheduled run.
     func reauthAccounts() async throws -> [ReauthAccount] {
+        let now = try await accounts(ListAccounts(status: .reauthRequired))
+        let soon = try await accounts(ListAccounts(status: .active, loginExpiresBeforeNextRun: true))
+        return (now + soon).map { ReauthAccount(account: $0, fix: Self.fix(for: $0)) }
+    }
+
+    private func accounts(_ request: ListAccounts) async throws -> [BrokerAccount] {
+        var request = request
+        request.limit = 500
         var accounts: [BrokerAccount] = []
-        var cursor: String?
         repeat {
-            let page = try await rpc {
-                try await persistence.call(PersistenceAPI.listAccounts, ListAccounts(status: .reauthRequired, cursor: cursor, limit: 500))
-            }
+            let page = try await rpc { try await persistence.call(PersistenceAPI.listAccounts, request) }
             accounts += page.items
-            cursor = page.nextCursor
-        } while cursor != nil && accounts.count < 5000
-        return accounts.map { ReauthAccount(account: $0, fix: Self.fix(for: $0)) }
+            request.cursor = page.nextCursor
+        } while request.cursor != nil && accounts.count < 5000
+        return accounts
     }
 
     /// What to run to log an account in again.

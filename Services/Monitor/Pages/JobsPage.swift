@@ -94,6 +94,7 @@ enum JobsPage {
             ("Finished", HTML.time(job.finishedAt)), ("Next attempt", HTML.time(job.nextAttemptAt)),
             ("Error", job.lastError.map { "<span class=\"error\">\(HTML.escape($0))</span>" } ?? "–"),
             ("Error kind", HTML.escape(job.errorKind?.rawValue ?? "–")),
+            ("Note", job.note.map { "<span class=\"note\" id=\"job-note\">\(HTML.escape($0))</span>" } ?? "–"),
         ]
         let attempts = detail.attempts.map { attempt -> [String] in
             let took = attempt.startedAt.flatMap { start in attempt.finishedAt.map { $0.timeIntervalSince(start) } }

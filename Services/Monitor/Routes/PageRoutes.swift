@@ -50,6 +50,9 @@ struct PageRoutes {
             DeadLettersPage.detail(try await data.deadLetter(context.parameters.get("id") ?? ""), viewer: viewer)
         }
         page(router, "/accounts/reauth", title: "Accounts needing re-auth") { _, _, _ in ReauthPage.render(try await data.reauthAccounts()) }
+        page(router, "/accounts/{id}", title: "Account", active: "/accounts/reauth") { _, context, _ in
+            AccountPage.render(try await data.accountHoldings(try Self.id(context)))
+        }
 
         action(router, "/queues/{broker}/pause") { context in
             _ = try await actions.setPaused(true, broker: context.parameters.get("broker") ?? "")
