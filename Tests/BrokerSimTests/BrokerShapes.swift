@@ -26,6 +26,14 @@ struct KiteHolding: Decodable {
     @DecimalString var closePrice: Decimal
     @DecimalString var pnl: Decimal
     var authorisedDate: String
+    @DecimalString var t1Quantity: Decimal?
+    @DecimalString var collateralQuantity: Decimal?
+    var mtf: KiteMarginLot?
+}
+
+struct KiteMarginLot: Decodable {
+    @DecimalString var quantity: Decimal
+    @DecimalString var averagePrice: Decimal
 }
 
 struct KiteTrade: Decodable {

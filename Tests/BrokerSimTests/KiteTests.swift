@@ -130,8 +130,8 @@ struct KiteTests {
         #expect(accepted.status == 200, "\(accepted.text)")
         let session = try decodeJSON(accepted)
         let accessToken = session["data"]?["access_token"]?.stringValue
-        // "kite-" + the first 24 hex digits of sha256("kite-api-key" + "request-token-1").
-        #expect(accessToken == "kite-7368f7b683ad83a44ba4e079")
+        // "day<simulated day>-kite-" + the first 24 hex digits of sha256("kite-api-key" + "request-token-1").
+        #expect(accessToken == "day0-kite-7368f7b683ad83a44ba4e079")
         #expect(session["data"]?["api_key"]?.stringValue == "kite-api-key")
         let profile = try decodeJSON(try await sim.kite("/user/profile", token: accessToken ?? ""))
         #expect(profile["data"]?["user_id"] == session["data"]?["user_id"])

@@ -14,8 +14,8 @@ public struct CLI: Sendable {
         ]
         let services = stack.environment()
         for name in ["PSYNC_PERSISTENCE_URL", "PSYNC_DISPATCHER_URL", "PSYNC_SCHEDULER_URL"] { environment[name] = services[name] }
-        if gatewayURLs, let gateway = stack.first("psync-gateway", arguments: ["--broker", "SANDBOX"]) {
-            environment["PSYNC_GATEWAY_SANDBOX_URL"] = gateway.baseURL
+        if gatewayURLs {
+            for (broker, gateway) in stack.gateways() { environment["PSYNC_GATEWAY_\(broker)_URL"] = gateway.baseURL }
         }
         self.environment = environment.merging(extra) { _, new in new }
     }

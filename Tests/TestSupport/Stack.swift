@@ -92,6 +92,17 @@ public final class Stack: @unchecked Sendable {
         lock.withLock { processes[product + arguments.joined(separator: " ")] ?? [] }.filter { $0.child.isRunning }
     }
 
+    /// The first running gateway of each broker, by broker code.
+    public func gateways() -> [String: ServiceProcess] {
+        let keys = lock.withLock { Array(processes.keys) }.filter { $0.hasPrefix("psync-gateway--broker ") }
+        var gateways: [String: ServiceProcess] = [:]
+        for key in keys {
+            let broker = String(key.dropFirst("psync-gateway--broker ".count))
+            if let gateway = first("psync-gateway", arguments: ["--broker", broker]) { gateways[broker] = gateway }
+        }
+        return gateways
+    }
+
     public func first(_ product: String, arguments: [String] = []) -> ServiceProcess? {
         running(product, arguments: arguments).first
     }
