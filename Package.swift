@@ -137,7 +137,8 @@ let package = Package(
         ),
         tests("PersistenceTests", ["TestSupport", "RPC", "Contracts", "CurlClient", "RedisClient", "PostgresClient", "Streams"]),
         tests("BrokersTests", ["Brokers", "Contracts", "CurlClient", hummingbird, hummingbirdTesting, httpTypes, nioCore]),
-        tests("GatewayTests", ["TestSupport", "RPC", "Contracts", "CurlClient", "RedisClient", "PostgresClient", "Streams", "SandboxData"]),
+        tests(
+            "GatewayTests", ["Gateway", "TestSupport", "RPC", "Contracts", "CurlClient", "RedisClient", "PostgresClient", "Streams", "SandboxData"]),
         tests("BrokerSimTests", ["BrokerSim", "SandboxData", "TestSupport", "CurlClient", "Contracts", "ExactDecimal", "ServiceKit", nioCore]),
         tests("SchedulerTests", ["TestSupport", "RPC", "Contracts", "CurlClient", "RedisClient", "PostgresClient", "Streams"]),
         tests("DispatcherTests", ["TestSupport", "RPC", "Contracts", "CurlClient", "RedisClient", "PostgresClient", "Streams"]),
