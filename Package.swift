@@ -69,6 +69,8 @@ let package = Package(
         .systemLibrary(name: "CLibPQ", path: "Shared/CLibPQ", pkgConfig: "libpq", providers: [.apt(["libpq-dev"])]),
         .systemLibrary(name: "CCurl", path: "Shared/CCurl", pkgConfig: "libcurl", providers: [.apt(["libcurl4-openssl-dev"])]),
         .systemLibrary(name: "COpenSSL", path: "Shared/COpenSSL", pkgConfig: "openssl", providers: [.apt(["libssl-dev"])]),
+        // libc's prctl and setrlimit, for the gateway to turn core dumps off.
+        .systemLibrary(name: "CProcessControl", path: "Shared/CProcessControl"),
 
         library("BlockingIO"),
         library("CivilTime"),
@@ -93,7 +95,8 @@ let package = Package(
 
         service("Scheduler", ["Scheduling", "RPC", "RedisClient", "CurlClient", "Streams", hummingbird, lifecycle, metrics]),
         service("Dispatcher", ["Streams", "RPC", "RedisClient", "CurlClient", hummingbird, lifecycle, metrics]),
-        service("Gateway", ["Brokers", "Streams", "RedisClient", "RPC", "CurlClient", "Cryptography", hummingbird, lifecycle, metrics]),
+        service(
+            "Gateway", ["Brokers", "Streams", "RedisClient", "RPC", "CurlClient", "Cryptography", "CProcessControl", hummingbird, lifecycle, metrics]),
         service("Persistence", ["PostgresClient", "RedisClient", "Streams", hummingbird], resources: [.embedInCode("Migrations")]),
         service("Monitor", ["Streams", "RPC", "RedisClient", "CurlClient", hummingbird, lifecycle, metrics, httpTypes, nioCore]),
         service("BrokerSim", ["SandboxData", "Cryptography", "ExactDecimal", "CivilTime", hummingbird, httpTypes, nioCore]),
