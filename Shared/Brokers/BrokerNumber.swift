@@ -4,7 +4,7 @@ import FoundationEssentials
 /// The numbers we accept from a broker, checked on their text before Foundation reads them.
 ///
 /// Foundation's `Decimal` holds 38 digits times a power of ten in -128...127, and its arithmetic is
-/// unsafe at the edges (swift-foundation on Linux, Swift 6.3, tried in `BrokerNumberTests`): a
+/// unsafe at the edges (swift-foundation on Linux, Swift 6.3; pinned in `FoundationEdgeTests`): a
 /// product whose exponent falls below -128 traps the process (`1e-70 * 1e-70`), one above 127 is
 /// NaN (`1e100 * 1e28`), `JSONDecoder` silently rounds away a 39th digit, and `1e400` or a
 /// 5,000-digit integer fail as "not valid JSON". No price or quantity needs any of that, so a broker
