@@ -69,6 +69,8 @@ let package = Package(
         .systemLibrary(name: "CLibPQ", path: "Shared/CLibPQ", pkgConfig: "libpq", providers: [.apt(["libpq-dev"])]),
         .systemLibrary(name: "CCurl", path: "Shared/CCurl", pkgConfig: "libcurl", providers: [.apt(["libcurl4-openssl-dev"])]),
         .systemLibrary(name: "COpenSSL", path: "Shared/COpenSSL", pkgConfig: "openssl", providers: [.apt(["libssl-dev"])]),
+        // libc's prctl and setrlimit, for the gateway to turn core dumps off.
+        .systemLibrary(name: "CProcessControl", path: "Shared/CProcessControl"),
 
         library("BlockingIO"),
         library("CivilTime"),
@@ -93,7 +95,8 @@ let package = Package(
 
         service("Scheduler", ["Scheduling", "RPC", "RedisClient", "CurlClient", "Streams", hummingbird, lifecycle, metrics]),
         service("Dispatcher", ["Streams", "RPC", "RedisClient", "CurlClient", hummingbird, lifecycle, metrics]),
-        service("Gateway", ["Brokers", "Streams", "RedisClient", "RPC", "CurlClient", "Cryptography", hummingbird, lifecycle, metrics]),
+        service(
+            "Gateway", ["Brokers", "Streams", "RedisClient", "RPC", "CurlClient", "Cryptography", "CProcessControl", hummingbird, lifecycle, metrics]),
         service("Persistence", ["PostgresClient", "RedisClient", "Streams", hummingbird], resources: [.embedInCode("Migrations")]),
         service("Monitor", ["Streams", "RPC", "ExactDecimal", "RedisClient", "CurlClient", hummingbird, lifecycle, metrics, httpTypes, nioCore]),
         service("BrokerSim", ["SandboxData", "Cryptography", "ExactDecimal", "CivilTime", hummingbird, httpTypes, nioCore]),
@@ -139,7 +142,8 @@ let package = Package(
         tests(
             "BrokersTests", ["Brokers", "Contracts", "CurlClient", hummingbird, hummingbirdTesting, httpTypes, nioCore],
             resources: [.copy("Fixtures")]),
-        tests("GatewayTests", ["TestSupport", "RPC", "Contracts", "CurlClient", "RedisClient", "PostgresClient", "Streams", "SandboxData"]),
+        tests(
+            "GatewayTests", ["Gateway", "TestSupport", "RPC", "Contracts", "CurlClient", "RedisClient", "PostgresClient", "Streams", "SandboxData"]),
         tests("BrokerSimTests", ["BrokerSim", "SandboxData", "TestSupport", "CurlClient", "Contracts", "ExactDecimal", "ServiceKit", nioCore]),
         tests("SchedulerTests", ["TestSupport", "RPC", "Contracts", "CurlClient", "RedisClient", "PostgresClient", "Streams"]),
         tests("DispatcherTests", ["TestSupport", "RPC", "Contracts", "CurlClient", "RedisClient", "PostgresClient", "Streams"]),

@@ -39,6 +39,8 @@ func buildGateway(_ configuration: GatewayConfiguration, metrics: MetricsRegistr
         options: configuration.adapterOptions,
         throttle: { key in try await limiter.acquire(key) }
     )
+    environment.maximumResponseSize = configuration.brokerMaxBody
+    environment.retryAfterLimit = configuration.retryAfterMax
     environment.observe = { status in
         Counter(label: "psync_broker_http_responses_total", dimensions: [("broker", broker), ("status", status)]).increment()
     }
@@ -56,7 +58,7 @@ func buildGateway(_ configuration: GatewayConfiguration, metrics: MetricsRegistr
         credentials: credentials,
         accounts: AccountLimiter(redis: redis, broker: broker, limit: configuration.accountConcurrency, lease: configuration.brokerTimeout * 6),
         events: events,
-        backoff: Backoff(base: configuration.retryBase, ceiling: configuration.retryMax),
+        backoff: Backoff(base: configuration.retryBase, ceiling: configuration.retryMax, retryAfterCeiling: configuration.retryAfterMax),
         maxAttempts: configuration.maxAttempts,
         logger: logger
     )

@@ -23,8 +23,12 @@ struct GatewayConfiguration: Sendable {
     var retryBase: Duration = .seconds(1)
     /// Backoff ceiling (`PSYNC_RETRY_MAX`).
     var retryMax: Duration = .seconds(60)
-    /// One broker call's timeout (`PSYNC_BROKER_TIMEOUT`).
+    /// One broker call's timeout, a body that drips included (`PSYNC_BROKER_TIMEOUT`).
     var brokerTimeout: Duration = .seconds(10)
+    /// Largest broker response body accepted (`PSYNC_BROKER_MAX_BODY`: `32MiB`, `512KiB` or bytes).
+    var brokerMaxBody = 32 << 20
+    /// The longest wait a broker's Retry-After is obeyed for (`PSYNC_RETRY_AFTER_MAX`).
+    var retryAfterMax: Duration = .seconds(15 * 60)
     /// Jobs left pending this long by a replica that died are taken over (`PSYNC_CLAIM_IDLE`).
     var claimIdle: Duration = .seconds(30)
     /// A job delivered more often than this is dead-lettered (`PSYNC_MAX_DELIVERIES`).
@@ -66,6 +70,8 @@ struct GatewayConfiguration: Sendable {
         retryBase = try environment.duration("PSYNC_RETRY_BASE") ?? retryBase
         retryMax = try environment.duration("PSYNC_RETRY_MAX") ?? retryMax
         brokerTimeout = try environment.duration("PSYNC_BROKER_TIMEOUT") ?? brokerTimeout
+        if let text = environment.string("PSYNC_BROKER_MAX_BODY") { brokerMaxBody = try Self.parseSize(text, name: "PSYNC_BROKER_MAX_BODY") }
+        retryAfterMax = try environment.duration("PSYNC_RETRY_AFTER_MAX") ?? retryAfterMax
         claimIdle = try environment.duration("PSYNC_CLAIM_IDLE") ?? claimIdle
         maxDeliveries = try environment.int("PSYNC_MAX_DELIVERIES", in: 1...1000) ?? maxDeliveries
         drainTimeout = try environment.duration("PSYNC_DRAIN_TIMEOUT") ?? drainTimeout
@@ -82,6 +88,16 @@ struct GatewayConfiguration: Sendable {
             throw ConfigurationError("\(name) must be a rate such as 10/s or 200/m, got '\(text.prefix(20))'")
         }
         return count / per
+    }
+
+    /// `32MiB`, `512KiB` or a number of bytes, from 1 KiB to 1 GiB.
+    static func parseSize(_ text: String, name: String) throws -> Int {
+        let units: [(String, Int)] = [("GiB", 1 << 30), ("MiB", 1 << 20), ("KiB", 1 << 10), ("", 1)]
+        for (suffix, unit) in units where text.hasSuffix(suffix) {
+            guard let count = Int(text.dropLast(suffix.count)), count > 0, count <= (1 << 30) / unit, count * unit >= 1 << 10 else { break }
+            return count * unit
+        }
+        throw ConfigurationError("\(name) must be a size from 1KiB to 1GiB such as 32MiB, 512KiB or a number of bytes, got '\(text.prefix(20))'")
     }
 
     /// The broker's key ring: `PSYNC_<BROKER>_KEY` given directly, or derived with HKDF from `PSYNC_MASTER_KEY`;

@@ -15,6 +15,7 @@ struct GatewayMain: AsyncParsableCommand {
     @OptionGroup var options: ServiceOptions
 
     func run() async throws {
+        try CoreDumps.disable()
         let environment = EnvironmentReader(ProcessInfo.processInfo.environment)
         var configuration = try GatewayConfiguration(environment: environment, broker: broker)
         try configuration.service.apply(options)

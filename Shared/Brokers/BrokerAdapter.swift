@@ -60,8 +60,12 @@ public struct BrokerEnvironment: Sendable {
     public var baseURL: String
     /// The shared HTTP client (libcurl multi, keep-alive).
     public var http: HTTPClient
-    /// Longest wait for one broker call.
+    /// Longest wait for one broker call, a body that drips included.
     public var timeout: Duration
+    /// Largest response body accepted from the broker; a larger one is a permanent error.
+    public var maximumResponseSize = 32 << 20
+    /// Longest wait a broker's `Retry-After` (or `X-Ratelimit-Reset`) can ask for; longer ones are cut to this.
+    public var retryAfterLimit: Duration = .seconds(15 * 60)
     /// Now, for `as_of` (injectable for tests).
     public var now: @Sendable () -> Date
     /// Waits for a slot of the global rate limit named by the key before each broker call.

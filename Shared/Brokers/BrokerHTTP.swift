@@ -8,6 +8,9 @@ import FoundationEssentials
 /// HTML page included), the broker's own auth errors are auth, any other 4xx permanent. A timeout
 /// or a body cut off mid-transfer is transient. A 2xx whose body is not the expected JSON is
 /// permanent, with a message saying what was wrong.
+///
+/// Nothing the broker sends is trusted: bodies are capped (`maximumResponseSize`), and every body
+/// passes `JSONCheck` (nesting, numbers) before a decoder sees it, error bodies included.
 struct BrokerHTTP: Sendable {
     let environment: BrokerEnvironment
     let broker: String
@@ -25,7 +28,9 @@ struct BrokerHTTP: Sendable {
             url += "?" + query.map { "\(ParameterEncoder.escape($0.0))=\(ParameterEncoder.escape($0.1))" }.joined(separator: "&")
         }
         return try await send(
-            HTTPClientRequest(method: "GET", url: url, headers: headers + [("Accept", "application/json")], timeout: environment.timeout))
+            HTTPClientRequest(
+                method: "GET", url: url, headers: headers + [("Accept", "application/json")], timeout: environment.timeout,
+                maximumResponseSize: environment.maximumResponseSize))
     }
 
     func postForm(_ path: String, form: [(String, String)], headers: [(String, String)], credentials: BrokerCredentials) async throws
@@ -39,7 +44,8 @@ struct BrokerHTTP: Sendable {
                 url: environment.baseURL + path,
                 headers: headers + [("Content-Type", "application/x-www-form-urlencoded"), ("Accept", "application/json")],
                 body: Array(body.utf8),
-                timeout: environment.timeout
+                timeout: environment.timeout,
+                maximumResponseSize: environment.maximumResponseSize
             )
         )
     }
@@ -55,7 +61,10 @@ struct BrokerHTTP: Sendable {
             case .connect: throw BrokerError.transient("cannot connect to \(broker): \(error.message)")
             case .transfer: throw BrokerError.transient("the connection to \(broker) broke mid-response: \(error.message)")
             case .tls: throw BrokerError.permanent("TLS with \(broker) failed: \(error.message)")
-            case .responseTooLarge: throw BrokerError.permanent("\(broker)'s response is larger than the client accepts")
+            case .responseTooLarge:
+                let limit = environment.maximumResponseSize
+                let size = limit >= 1 << 20 && limit % (1 << 20) == 0 ? "\(limit >> 20) MiB" : "\(limit) bytes"
+                throw BrokerError.permanent("\(broker)'s response is larger than the \(size) we accept")
             case .invalidRequest, .shutdown: throw BrokerError.permanent("the request to \(broker) could not be made: \(error.message)")
             }
         } catch {
@@ -69,12 +78,15 @@ struct BrokerHTTP: Sendable {
     func classify(_ response: HTTPClientResponse) -> BrokerError? {
         let status = response.status
         if (200..<300).contains(status) { return nil }
-        let detail = errorMessage(response.body) ?? (Self.looksLikeHTML(response.body) ? "an HTML error page" : "no error message")
+        // An error body no decoder should see (too deep, absurd numbers) is read as no body at all.
+        let body = JSONCheck.problem(in: response.body) == nil ? response.body : []
+        let detail = errorMessage(body) ?? (Self.looksLikeHTML(body) ? "an HTML error page" : "no error message")
         if status == 429 {
-            return BrokerError(.rateLimited, "\(broker) rate-limited the call (HTTP 429)", retryAfter: Self.retryAfter(response), status: status)
+            let wait = RetryAfter.wait(in: response, now: environment.now(), limit: environment.retryAfterLimit)
+            return BrokerError(.rateLimited, "\(broker) rate-limited the call (HTTP 429)", retryAfter: wait, status: status)
         }
         if status >= 500 { return .transient("HTTP \(status) from \(broker): \(detail)", status: status) }
-        if isAuthFailure(status, response.body) { return .auth("\(broker) refused the credentials: \(detail)", status: status) }
+        if isAuthFailure(status, body) { return .auth("\(broker) refused the credentials: \(detail)", status: status) }
         return .permanent("HTTP \(status) from \(broker): \(detail)", status: status)
     }
 
@@ -85,6 +97,9 @@ struct BrokerHTTP: Sendable {
         if Self.looksLikeHTML(response.body) {
             throw BrokerError.permanent(
                 "\(broker) answered \(what) with an HTML page instead of JSON (HTTP \(response.status))", status: response.status)
+        }
+        if let problem = JSONCheck.problem(in: response.body) {
+            throw BrokerError.permanent("\(broker) answered \(what) with \(problem)", status: response.status)
         }
         do {
             return try decoder.decode(T.self, from: Data(response.body))
@@ -99,17 +114,6 @@ struct BrokerHTTP: Sendable {
     static func looksLikeHTML(_ body: [UInt8]) -> Bool {
         let start = body.prefix(64).drop { $0 == 0x20 || $0 == 0x0a || $0 == 0x0d || $0 == 0x09 }
         return start.first == UInt8(ascii: "<")
-    }
-
-    static func retryAfter(_ response: HTTPClientResponse) -> Duration? {
-        if let text = response.header("Retry-After"), let seconds = Int(text.trimmingCharacters(in: " ")), seconds >= 0 {
-            return .seconds(seconds)
-        }
-        if let reset = response.header("X-Ratelimit-Reset").flatMap({ Double($0) }) {
-            let wait = reset - Date().timeIntervalSince1970
-            if wait > 0, wait < 3600 { return .milliseconds(Int64(wait * 1000)) }
-        }
-        return nil
     }
 }
 

@@ -1,4 +1,3 @@
-import CivilTime
 import FoundationEssentials
 
 /// Finds the byte ranges of a JSON array's elements without decoding them, so each broker item
@@ -102,34 +101,5 @@ enum JSONSlices {
                 guard consume(UInt8(ascii: ",")) else { return nil }
             }
         }
-    }
-}
-
-/// Broker timestamps.
-enum BrokerTime {
-    /// `yyyy-mm-dd hh:mm:ss` in India Standard Time (UTC+05:30, no daylight saving), as Kite writes times.
-    static func parseIST(_ text: String) -> Date? {
-        let digits = Array(text.utf8)
-        guard digits.count >= 10 else { return nil }
-        func number(_ range: Range<Int>) -> Int? {
-            guard range.upperBound <= digits.count else { return nil }
-            var value = 0
-            for index in range {
-                let byte = digits[index]
-                guard byte >= 48, byte <= 57 else { return nil }
-                value = value * 10 + Int(byte - 48)
-            }
-            return value
-        }
-        guard let year = number(0..<4), let month = number(5..<7), let day = number(8..<10), (1...12).contains(month), (1...31).contains(day) else {
-            return nil
-        }
-        var seconds = 0
-        if digits.count >= 19 {
-            guard let hour = number(11..<13), let minute = number(14..<16), let second = number(17..<19) else { return nil }
-            seconds = hour * 3600 + minute * 60 + second
-        }
-        guard let date = CivilDate(year: year, month: month, day: day) else { return nil }
-        return Date(timeIntervalSince1970: Double(date.daysSinceEpoch * 86_400 + seconds - 19_800))
     }
 }

@@ -12,12 +12,22 @@ final class CurlTransfer: @unchecked Sendable {
     private var headerList: UnsafeMutablePointer<curl_slist>?
     private var responseHeaders: [(String, String)] = []
     private var body: [UInt8] = []
-    private var tooLarge = false
+    private var headerBytes = 0
+    private var tooLarge: TooLarge?
     private let errorBuffer = UnsafeMutablePointer<CChar>.allocate(capacity: Int(CURL_ERROR_SIZE))
+
+    /// What made a response too large to accept.
+    private enum TooLarge {
+        case body, headers
+    }
+
+    /// Largest body this request accepts.
+    private let maximumBodySize: Int
 
     init(request: HTTPClientRequest, configuration: HTTPClient.Configuration) {
         self.request = request
         self.configuration = configuration
+        maximumBodySize = max(0, request.maximumResponseSize ?? configuration.maximumResponseSize)
         errorBuffer.initialize(repeating: 0, count: Int(CURL_ERROR_SIZE))
     }
 
@@ -39,6 +49,9 @@ final class CurlTransfer: @unchecked Sendable {
             failed = failed || psync_curl_easy_setopt_string(handle, option, value) != CURLE_OK
         }
         set(CURLOPT_URL, request.url)
+        // Only HTTP(S), also for redirects: a URL or a Location header naming file://, ftp:// or gopher:// is refused by libcurl.
+        set(CURLOPT_PROTOCOLS_STR, "http,https")
+        set(CURLOPT_REDIR_PROTOCOLS_STR, "http,https")
         set(CURLOPT_NOSIGNAL, 1)
         set(CURLOPT_TCP_KEEPALIVE, 1)
         set(CURLOPT_CONNECTTIMEOUT_MS, configuration.connectTimeout.milliseconds)
@@ -47,6 +60,10 @@ final class CurlTransfer: @unchecked Sendable {
         set(CURLOPT_SSL_VERIFYHOST, configuration.verifyTLS ? 2 : 0)
         set(CURLOPT_USERAGENT, configuration.userAgent)
         set(CURLOPT_ACCEPT_ENCODING, "")
+        // A declared Content-Length over the limit is refused before the body is read; an undeclared one is cut off in `receiveBody`.
+        failed =
+            failed
+            || psync_curl_easy_setopt_offset(handle, CURLOPT_MAXFILESIZE_LARGE, curl_off_t(clamping: maximumBodySize)) != CURLE_OK
         _ = psync_curl_easy_setopt_pointer(handle, CURLOPT_ERRORBUFFER, errorBuffer)
         _ = psync_curl_easy_setopt_callback(
             handle, CURLOPT_WRITEFUNCTION,
@@ -59,8 +76,7 @@ final class CurlTransfer: @unchecked Sendable {
             handle, CURLOPT_HEADERFUNCTION,
             { data, size, count, context in
                 let transfer = Unmanaged<CurlTransfer>.fromOpaque(context!).takeUnretainedValue()
-                transfer.receiveHeader(UnsafeRawBufferPointer(start: data, count: size * count))
-                return size * count
+                return transfer.receiveHeader(UnsafeRawBufferPointer(start: data, count: size * count))
             })
         _ = psync_curl_easy_setopt_pointer(handle, CURLOPT_HEADERDATA, context)
 
@@ -114,33 +130,43 @@ final class CurlTransfer: @unchecked Sendable {
         continuation.resume(throwing: error)
     }
 
+    /// Keeps a chunk of the (decompressed) body; returning less than its size makes libcurl abort the transfer.
     private func receiveBody(_ bytes: UnsafeRawBufferPointer) -> Int {
-        guard body.count + bytes.count <= configuration.maximumResponseSize else {
-            tooLarge = true
+        guard bytes.count <= maximumBodySize - body.count else {
+            tooLarge = .body
             return 0
         }
         body.append(contentsOf: bytes)
         return bytes.count
     }
 
-    private func receiveHeader(_ bytes: UnsafeRawBufferPointer) {
+    /// Keeps one header line, up to `maximumHeaderSize` bytes of headers in all.
+    private func receiveHeader(_ bytes: UnsafeRawBufferPointer) -> Int {
+        headerBytes += bytes.count
+        guard headerBytes <= configuration.maximumHeaderSize else {
+            tooLarge = .headers
+            return 0
+        }
         let line = String(decoding: bytes, as: UTF8.self).trimmingLineEnd()
         if line.hasPrefix("HTTP/") {
             // A new status line (after a 100 Continue or a redirect) starts a new header block.
             responseHeaders.removeAll()
-            return
+            return bytes.count
         }
-        guard let colon = line.firstIndex(of: ":") else { return }
+        guard let colon = line.firstIndex(of: ":") else { return bytes.count }
         let name = String(line[..<colon])
         let value = line[line.index(after: colon)...].drop { $0 == " " || $0 == "\t" }
         responseHeaders.append((name, String(value)))
+        return bytes.count
     }
 
     private func error(for code: CURLcode) -> HTTPClientError {
         let detail = errorBuffer.pointee == 0 ? String(cString: curl_easy_strerror(code)) : String(cString: errorBuffer)
         switch code {
-        case CURLE_WRITE_ERROR where tooLarge:
-            return HTTPClientError(.responseTooLarge, "the response is larger than \(configuration.maximumResponseSize) bytes")
+        case CURLE_WRITE_ERROR where tooLarge == .headers:
+            return HTTPClientError(.responseTooLarge, "the response's headers are larger than \(configuration.maximumHeaderSize) bytes")
+        case CURLE_WRITE_ERROR where tooLarge == .body, CURLE_FILESIZE_EXCEEDED:
+            return HTTPClientError(.responseTooLarge, "the response is larger than \(maximumBodySize) bytes")
         case CURLE_OPERATION_TIMEDOUT:
             return HTTPClientError(.timeout, detail)
         case CURLE_COULDNT_CONNECT, CURLE_COULDNT_RESOLVE_HOST, CURLE_COULDNT_RESOLVE_PROXY:
@@ -164,8 +190,18 @@ extension String {
 }
 
 extension Duration {
+    /// Whole milliseconds, saturating at 0 and `Int.max` (libcurl takes a `long`).
     var milliseconds: Int {
         let (seconds, attoseconds) = components
-        return Int(seconds) * 1000 + Int(attoseconds / 1_000_000_000_000_000)
+        guard seconds >= 0 else { return 0 }
+        let (whole, overflow) = Int(seconds).multipliedReportingOverflow(by: 1000)
+        return overflow ? Int.max : whole.addingSaturating(Int(attoseconds / 1_000_000_000_000_000))
+    }
+}
+
+extension Int {
+    func addingSaturating(_ other: Int) -> Int {
+        let (sum, overflow) = addingReportingOverflow(other)
+        return overflow ? (other > 0 ? .max : .min) : sum
     }
 }

@@ -21,8 +21,10 @@ public final class HTTPClient: Sendable {
         public var maximumIdleConnections = 512
         /// Connections at once to one host; 0 means no limit.
         public var maximumConnectionsPerHost = 0
-        /// Largest response body accepted.
+        /// Largest response body accepted, unless the request sets its own.
         public var maximumResponseSize = 64 << 20
+        /// Largest total size of a response's header lines.
+        public var maximumHeaderSize = 256 << 10
         /// Whether to verify the server's TLS certificate and host name.
         public var verifyTLS = true
         /// Sent as `User-Agent`.
@@ -45,7 +47,11 @@ public final class HTTPClient: Sendable {
     deinit { loop.shutdown() }
 
     /// Sends the request and waits for the whole response; a cancelled task aborts its transfer.
+    ///
+    /// A request that is not plain HTTP(S), or whose method or headers could smuggle another line
+    /// into it (CR, LF or NUL), fails with `.invalidRequest` before anything is sent.
     public func execute(_ request: HTTPClientRequest) async throws -> HTTPClientResponse {
+        if let problem = request.problem { throw HTTPClientError(.invalidRequest, problem) }
         let transfer = CurlTransfer(request: request, configuration: configuration)
         return try await withTaskCancellationHandler {
             try await withCheckedThrowingContinuation { continuation in

@@ -10,14 +10,20 @@ public struct HTTPClientRequest: Sendable {
     public var body: [UInt8]?
     /// Overrides the client's total timeout for this request.
     public var timeout: Duration?
+    /// Overrides the client's largest accepted response body for this request.
+    public var maximumResponseSize: Int?
 
     /// A request; the body is sent as given, with whatever `Content-Type` the headers say.
-    public init(method: String = "GET", url: String, headers: [(String, String)] = [], body: [UInt8]? = nil, timeout: Duration? = nil) {
+    public init(
+        method: String = "GET", url: String, headers: [(String, String)] = [], body: [UInt8]? = nil, timeout: Duration? = nil,
+        maximumResponseSize: Int? = nil
+    ) {
         self.method = method
         self.url = url
         self.headers = headers
         self.body = body
         self.timeout = timeout
+        self.maximumResponseSize = maximumResponseSize
     }
 }
 

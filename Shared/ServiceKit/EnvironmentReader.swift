@@ -91,7 +91,8 @@ public struct EnvironmentReader: Sendable {
         let units: [(String, Int64)] = [("ms", 1), ("s", 1000), ("m", 60_000), ("h", 3_600_000)]
         for (suffix, milliseconds) in units where text.hasSuffix(suffix) {
             guard let value = Int64(text.dropLast(suffix.count)), value >= 0 else { return nil }
-            return .milliseconds(value * milliseconds)
+            let (total, overflow) = value.multipliedReportingOverflow(by: milliseconds)
+            return overflow ? nil : .milliseconds(total)
         }
         return Int64(text).flatMap { $0 >= 0 ? Duration.seconds($0) : nil }
     }

@@ -94,6 +94,28 @@ struct ContractsTests {
         #expect(ISO8601.format(trip) == "2026-11-25T01:51:09.457Z")
     }
 
+    @Test("formatting never traps: year 0 and before, past 9999, beyond Int milliseconds, infinite and NaN")
+    func formatIsTotal() {
+        // Year 0000 in IST is the last day of year -1 in UTC; this used to trap on a negative digit.
+        let yearZero = Date(timeIntervalSince1970: Double(-719_528 * 86_400 - 19_800))
+        #expect(ISO8601.format(yearZero) == "-000001-12-31T18:30:00.000Z")
+        #expect(ISO8601.format(Date(timeIntervalSince1970: -62_167_219_200)) == "0000-01-01T00:00:00.000Z")
+        #expect(ISO8601.format(Date(timeIntervalSince1970: 253_402_300_800)) == "+010000-01-01T00:00:00.000Z")
+        #expect(ISO8601.format(Date(timeIntervalSince1970: 1e300)) == "+275760-09-13T00:00:00.000Z")
+        #expect(ISO8601.format(Date(timeIntervalSince1970: -.infinity)) == "-271821-04-20T00:00:00.000Z")
+        #expect(ISO8601.format(Date(timeIntervalSince1970: .nan)) == "1970-01-01T00:00:00.000Z")
+    }
+
+    @Test("times from outside are plausible only in 1900-2200")
+    func timeBounds() {
+        #expect(TimeBounds.contains(ISO8601.parse("1900-01-01T00:00:00Z")!))
+        #expect(TimeBounds.contains(ISO8601.parse("2200-12-31T23:59:59.999Z")!))
+        #expect(!TimeBounds.contains(ISO8601.parse("1899-12-31T23:59:59.999Z")!))
+        #expect(!TimeBounds.contains(ISO8601.parse("2201-01-01T00:00:00Z")!))
+        #expect(!TimeBounds.contains(ISO8601.parse("0000-01-01T00:00:00Z")!))
+        #expect(!TimeBounds.contains(Date(timeIntervalSince1970: .nan)) && !TimeBounds.contains(Date(timeIntervalSince1970: .infinity)))
+    }
+
     @Test("the error envelope has code, message and details, and no status field")
     func envelope() throws {
         let error = APIError.unprocessable("cron field 'hour' must be 0-23, got 25", field: "cron")

@@ -54,12 +54,13 @@ final class BrokerSimulator: Sendable {
     func serve(
         _ dialect: some BrokerDialect, _ request: Request, render: (BrokerCaller, SimulatorSettings) async -> Response
     ) async -> Response {
-        await serve(dialect, caller: dialect.caller(of: request), render: render)
+        await serve(dialect, caller: dialect.caller(of: request), path: request.uri.path, render: render)
     }
 
-    /// Serves one request whose credentials are already known (or known to be unusable).
+    /// Serves one request whose credentials are already known (or known to be unusable); `path` picks the shape of hostile faults.
     func serve(
-        _ dialect: some BrokerDialect, caller: Result<BrokerCaller, BrokerFailure>, render: (BrokerCaller, SimulatorSettings) async -> Response
+        _ dialect: some BrokerDialect, caller: Result<BrokerCaller, BrokerFailure>, path: String = "",
+        render: (BrokerCaller, SimulatorSettings) async -> Response
     ) async -> Response {
         let settings = self.settings
         let now = ContinuousClock.now
@@ -76,11 +77,11 @@ final class BrokerSimulator: Sendable {
             if !quota.allowed {
                 response = dialect.response(for: .rateLimited)
             } else if let fault = faults.next(for: caller.token) {
-                if case .slow(let milliseconds) = fault {
-                    delay += .milliseconds(milliseconds)
-                    response = await answer(caller, settings, dialect, render)
+                if case .slow(let milliseconds) = fault { delay += .milliseconds(milliseconds) }
+                if let faulty = FaultResponse.make(fault, dialect: dialect, path: path) {
+                    response = faulty
                 } else {
-                    response = FaultResponse.make(fault, dialect: dialect)
+                    response = await answer(caller, settings, dialect, render)
                 }
             } else {
                 response = await answer(caller, settings, dialect, render)

@@ -4,8 +4,9 @@ import NIOCore
 
 /// The response an injected fault gives, in the broker's own words where it has any.
 enum FaultResponse {
-    /// The response for `fault` (`.slow` is handled by the caller: it delays the normal answer).
-    static func make(_ fault: Fault, dialect: some BrokerDialect) -> Response {
+    /// The response for `fault` to a request for `path`, or `nil` when the normal answer is due
+    /// (`.slow`, which the caller delays; a hostile value the route has nowhere to put).
+    static func make(_ fault: Fault, dialect: some BrokerDialect, path: String) -> Response? {
         switch fault {
         case .badGatewayHTML: BrokerResponse.html(.badGateway, BrokerResponse.badGatewayPage)
         case .unavailable: dialect.response(for: .unavailable)
@@ -15,7 +16,13 @@ enum FaultResponse {
         case .okHTML: BrokerResponse.html(.ok, BrokerResponse.maintenancePage)
         case .wrongShape: BrokerResponse.json(.ok, dialect.wrongShapeBody)
         case .truncated: truncated()
-        case .slow: dialect.response(for: .unavailable)  // not reached: the caller delays and answers normally
+        case .slow: nil
+        case .retryAfter(let text): retryAfter(text, dialect: dialect)
+        case .hostile(let value): HostileBody.response(value, broker: dialect.broker, path: path)
+        case .deepJSON: BrokerResponse.json(.ok, HostileBody.deep)
+        case .hugeBody: HostileBody.huge(broker: dialect.broker, path: path)
+        case .drip: HostileBody.drip(broker: dialect.broker, path: path)
+        case .crlfToken: dialect.broker == .kite ? BrokerResponse.json(.ok, text: HostileBody.kiteSessionWithCRLF) : nil
         }
     }
 
@@ -23,6 +30,13 @@ enum FaultResponse {
     static func bare(_ response: Response) -> Response {
         var response = response
         response.headers[.retryAfter] = nil
+        return response
+    }
+
+    /// The broker's 429 with `Retry-After: text`.
+    static func retryAfter(_ text: String, dialect: some BrokerDialect) -> Response {
+        var response = dialect.response(for: .rateLimited)
+        response.headers[.retryAfter] = text
         return response
     }
 

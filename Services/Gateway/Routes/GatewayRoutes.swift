@@ -59,6 +59,10 @@ struct GatewayRoutes: Sendable {
         guard request.credentials.count <= 20, request.credentials.allSatisfy({ $0.key.count <= 64 && $0.value.utf8.count <= 4096 }) else {
             throw APIError.unprocessable("credentials must be at most 20 fields of at most 4 KiB each", field: "credentials")
         }
+        if let name = Self.fieldBreakingHeaders(request.credentials) {
+            throw APIError.unprocessable(
+                "credentials field '\(name.prefix(64))' contains a CR, LF or NUL, which cannot be sent in a header", field: "credentials")
+        }
         return try await store(request.credentials, for: account)
     }
 
@@ -159,11 +163,23 @@ struct GatewayRoutes: Sendable {
         }
         var fields = credentials.fields
         fields["access_token"] = accessToken
+        guard !accessToken.isEmpty, accessToken.utf8.count <= 4096, Self.fieldBreakingHeaders(["access_token": accessToken]) == nil else {
+            throw APIError(
+                status: 502, code: "broker_permanent",
+                message:
+                    "the Kite login failed: Kite answered with an access token that is empty, over 4 KiB or holds a CR, LF or NUL; nothing was stored"
+            )
+        }
         let sealed = try await store(fields, for: account)
         if account.status == .reauthRequired {
             _ = try? await persistence.call(PersistenceAPI.updateAccount, UpdateAccount(id: account.id, status: .active))
         }
         return sealed
+    }
+
+    /// The first field (by name) whose value holds CR, LF or NUL: it would end a header line early, so it is never stored.
+    static func fieldBreakingHeaders(_ fields: [String: String]) -> String? {
+        fields.keys.sorted().first { name in fields[name]!.utf8.contains { $0 == 0x0d || $0 == 0x0a || $0 == 0x00 } }
     }
 
     private func rotateKeys() async throws -> KeysRotated {

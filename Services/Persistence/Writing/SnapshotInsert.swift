@@ -118,6 +118,9 @@ enum SnapshotInsert {
 enum ResultCheck {
     static func problem(in result: JobResult) -> String? {
         if result.attempt < 1 { return "attempt must be at least 1, got \(result.attempt)" }
+        for (name, time) in [("startedAt", result.startedAt), ("finishedAt", result.finishedAt), ("nextAttemptAt", result.nextAttemptAt)] {
+            if let time, !TimeBounds.contains(time) { return "\(name) is not a time in \(TimeBounds.years)" }
+        }
         if result.outcome == .succeeded {
             switch result.action {
             case .holdings, .positions:
@@ -133,6 +136,9 @@ enum ResultCheck {
                     if [transaction.quantity, transaction.price, transaction.amount].contains(where: { $0?.isNaN == true }) {
                         return "transaction \(index) has a quantity, price or amount that is not a number"
                     }
+                    if !TimeBounds.contains(transaction.occurredAt) {
+                        return "transaction \(index) has occurredAt \(ISO8601.format(transaction.occurredAt)), not a time in \(TimeBounds.years)"
+                    }
                 }
             }
         } else if result.error == nil {
@@ -144,6 +150,7 @@ enum ResultCheck {
     static func problem(in snapshot: HoldingsSnapshot) -> String? {
         if snapshot.sourceSnapshotID.isEmpty || snapshot.sourceSnapshotID.count > 200 { return "the snapshot has no valid sourceSnapshotID" }
         if snapshot.holdings.count > 100_000 { return "the snapshot has \(snapshot.holdings.count) holdings, over the 100,000 limit" }
+        if !TimeBounds.contains(snapshot.asOf) { return "the snapshot's asOf \(ISO8601.format(snapshot.asOf)) is not a time in \(TimeBounds.years)" }
         for (index, holding) in snapshot.holdings.enumerated() {
             if holding.symbol.isEmpty || holding.symbol.count > 100 { return "holding \(index) has no valid symbol" }
             if !isCurrency(holding.currency) {

@@ -1,6 +1,5 @@
 public import Contracts
 import CurlClient
-import ExactDecimal
 import FoundationEssentials
 
 /// Alpaca Trading API: positions as holdings, account activities as transactions (paged with
@@ -117,8 +116,13 @@ public struct AlpacaAdapter: BrokerAdapter {
     }
 
     static func transaction(_ activity: Activity, meta: RawJSON?) throws -> BrokerTransaction {
-        guard let time = activity.transactionTime.flatMap(ISO8601.parse) ?? activity.date.flatMap({ ISO8601.parse($0 + "T00:00:00Z") }) else {
-            throw BrokerError.permanent("ALPACA sent activity \(activity.id) without a valid time")
+        guard
+            let time = activity.transactionTime.flatMap(BrokerTime.parseISO8601)
+                ?? activity.date.flatMap({ BrokerTime.parseISO8601($0 + "T00:00:00Z") })
+        else {
+            let sent = (activity.transactionTime ?? activity.date).map { " ('\($0.prefix(30))')" } ?? ""
+            throw BrokerError.permanent(
+                "ALPACA sent activity \(activity.id.prefix(40)) without a valid time\(sent); times must be ISO 8601 in \(TimeBounds.years)")
         }
         let kind: TransactionKind =
             switch activity.activityType {
@@ -140,10 +144,11 @@ public struct AlpacaAdapter: BrokerAdapter {
     }
 
     static func decimal(_ text: String, _ field: String, _ symbol: String) throws -> Decimal {
-        guard let value = Decimal(exactText: text) else {
-            throw BrokerError.permanent("ALPACA sent \(field) '\(text.prefix(20))' for \(symbol), which is not a decimal number")
+        switch BrokerNumber.decimal(text) {
+        case .success(let value): return value
+        case .failure(let problem):
+            throw BrokerError.permanent("ALPACA sent \(field) '\(text.prefix(20))' for \(symbol.prefix(40)), which \(problem)")
         }
-        return value
     }
 
     static func assetType(_ assetClass: String?) -> AssetType {

@@ -1,6 +1,5 @@
 public import Contracts
 import CurlClient
-import ExactDecimal
 import FoundationEssentials
 
 /// The sandbox broker (psync-brokersim's own format): holdings, transactions by cursor, profile,
@@ -91,7 +90,13 @@ public struct SandboxAdapter: BrokerAdapter {
     public func holdings(_ credentials: BrokerCredentials) async throws -> HoldingsSnapshot {
         let response = try await http.get("/sandbox/v1/holdings", headers: try headers(credentials), credentials: credentials)
         let body = try http.decode(HoldingsBody.self, from: response, what: "holdings", decoder: BrokerJSON.exactKeysDecoder())
-        let asOf = body.asOf.flatMap(ISO8601.parse) ?? environment.now()
+        var asOf = environment.now()
+        if let text = body.asOf {
+            guard let time = BrokerTime.parseISO8601(text) else {
+                throw BrokerError.permanent("SANDBOX sent as_of '\(text.prefix(30))', not an ISO 8601 time in \(TimeBounds.years)")
+            }
+            asOf = time
+        }
         let raw = BrokerJSON.rawItems(response.body, path: "holdings")
         var holdings: [Holding] = []
         holdings.reserveCapacity(body.holdings.count)
@@ -119,8 +124,10 @@ public struct SandboxAdapter: BrokerAdapter {
         let raw = BrokerJSON.rawItems(response.body, path: "transactions")
         var transactions: [BrokerTransaction] = []
         for (index, item) in body.transactions.enumerated() {
-            guard let time = ISO8601.parse(item.executedAt) else {
-                throw BrokerError.permanent("SANDBOX sent transaction \(item.id) with time '\(item.executedAt.prefix(30))'")
+            guard let time = BrokerTime.parseISO8601(item.executedAt) else {
+                throw BrokerError.permanent(
+                    "SANDBOX sent transaction \(item.id.prefix(40)) with executed_at '\(item.executedAt.prefix(30))', not an ISO 8601 time in \(TimeBounds.years)"
+                )
             }
             transactions.append(
                 BrokerTransaction(
@@ -143,9 +150,9 @@ public struct SandboxAdapter: BrokerAdapter {
     }
 
     static func decimal(_ text: String, _ field: String, _ index: Int) throws -> Decimal {
-        guard let value = Decimal(exactText: text) else {
-            throw BrokerError.permanent("SANDBOX sent \(field) '\(text.prefix(20))' in item \(index), which is not a decimal number")
+        switch BrokerNumber.decimal(text) {
+        case .success(let value): return value
+        case .failure(let problem): throw BrokerError.permanent("SANDBOX sent \(field) '\(text.prefix(20))' in item \(index), which \(problem)")
         }
-        return value
     }
 }

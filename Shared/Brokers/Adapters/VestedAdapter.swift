@@ -62,11 +62,13 @@ public enum StatementImport {
             for (name, value) in zip(columns, values) { row[name] = value.trimmingCharacters(in: " ") }
             func decimal(_ name: String) -> Decimal? {
                 guard let text = row[name], !text.isEmpty else { return nil }
-                guard let value = Decimal(exactText: text) else {
-                    problems.append("line \(number): \(name) must be a decimal number such as 1234.50, got '\(text.prefix(30))'")
+                switch BrokerNumber.decimal(text) {
+                case .success(let value): return value
+                case .failure(let problem):
+                    let detail = problem.isMalformed ? "" : " (it \(problem))"
+                    problems.append("line \(number): \(name) must be a decimal number such as 1234.50, got '\(text.prefix(30))'\(detail)")
                     return nil
                 }
-                return value
             }
             let symbol = row["symbol"] ?? ""
             if symbol.isEmpty { problems.append("line \(number): symbol is empty") }

@@ -165,8 +165,13 @@ public struct ZerodhaAdapter: BrokerAdapter {
         }
         var transactions: [BrokerTransaction] = []
         for (index, trade) in trades.enumerated() {
-            guard let time = (trade.fillTimestamp ?? trade.exchangeTimestamp).flatMap(BrokerTime.parseIST) else {
+            guard let text = trade.fillTimestamp ?? trade.exchangeTimestamp else {
                 throw BrokerError.permanent("ZERODHA sent trade \(trade.tradeId) without a fill or exchange timestamp")
+            }
+            guard let time = BrokerTime.parseIST(text) else {
+                throw BrokerError.permanent(
+                    "ZERODHA sent trade \(trade.tradeId) with timestamp '\(text.prefix(40))', not an IST time in \(TimeBounds.years.lowerBound)-\(TimeBounds.years.upperBound)"
+                )
             }
             let cash = Self.cashExchanges.contains(trade.exchange)
             let multiplier = cash ? nil : multipliers["\(trade.exchange):\(trade.tradingsymbol)"]

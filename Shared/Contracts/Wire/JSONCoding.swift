@@ -50,9 +50,17 @@ public enum ISO8601 {
     private static let withFraction = Date.ISO8601FormatStyle(includingFractionalSeconds: true)
     private static let withoutFraction = Date.ISO8601FormatStyle()
 
-    /// `2026-11-24T09:30:00.125Z`.
+    /// Milliseconds either side of 1970 that `format` writes as they are: JavaScript's `Date` range
+    /// (±100,000,000 days, years -271821 to 275760); times beyond it are written as its ends.
+    static let formattableMilliseconds = 8_640_000_000_000_000.0
+
+    /// `2026-11-24T09:30:00.125Z`. Total, it never traps: a year outside 0000-9999 is written in the
+    /// expanded form JavaScript uses (`-000001-…`, `+010000-…`), a time beyond `formattableMilliseconds`
+    /// as that end, NaN as 1970. Such times are refused long before (`TimeBounds`); this is the last guard.
     public static func format(_ date: Date) -> String {
-        let (days, millisecondOfDay) = CivilDate.floorDivision(Int((date.timeIntervalSince1970 * 1000).rounded()), 86_400_000)
+        let milliseconds = (date.timeIntervalSince1970 * 1000).rounded()
+        let bounded = milliseconds.isNaN ? 0 : Int(max(-formattableMilliseconds, min(formattableMilliseconds, milliseconds)))
+        let (days, millisecondOfDay) = CivilDate.floorDivision(bounded, 86_400_000)
         let civil = CivilDate(daysSinceEpoch: days)
         var text = [UInt8]()
         text.reserveCapacity(24)
@@ -65,7 +73,12 @@ public enum ISO8601 {
             }
             text += digits
         }
-        append(civil.year, width: 4)
+        if (0...9999).contains(civil.year) {
+            append(civil.year, width: 4)
+        } else {
+            text.append(civil.year < 0 ? UInt8(ascii: "-") : UInt8(ascii: "+"))
+            append(Int(civil.year.magnitude), width: 6)
+        }
         text.append(UInt8(ascii: "-"))
         append(civil.month, width: 2)
         text.append(UInt8(ascii: "-"))
