@@ -63,7 +63,7 @@ struct HostileAdapterTests {
             name: "Kite: a trade in year 0000", broker: "ZERODHA", path: "/trades",
             body:
                 #"{"status":"success","data":[{"trade_id":"T1","exchange":"NSE","tradingsymbol":"HOSTILE","transaction_type":"BUY","quantity":1,"average_price":1,"fill_timestamp":"0000-01-01 00:00:00","exchange_timestamp":"0000-01-01 00:00:00"}]}"#,
-            message: "ZERODHA sent trade T1 without a fill or exchange timestamp", action: .transactions),
+            message: "ZERODHA sent trade T1 with timestamp '0000-01-01 00:00:00', not an IST time in 1900-2200", action: .transactions),
         Case(
             name: "Alpaca: 1e-70 × 1e-70 as plain text", broker: "ALPACA", path: "/v2/positions", body: alpaca(tiny, tiny),
             message: "ALPACA sent qty '0.000000000000000000' for HOSTILE, which has 71 digits, more than 64"),

@@ -36,7 +36,8 @@ struct HostileBrokerTests {
     /// Times in year 0000, where each broker has them (Upstox's holdings carry none).
     static let yearZero: [String: Mode] = [
         "ZERODHA": Mode(
-            faults: ["year-0"], action: .transactions, status: .failed, message: "ZERODHA sent trade H1 without a fill or exchange timestamp"),
+            faults: ["year-0"], action: .transactions, status: .failed,
+            message: "ZERODHA sent trade H1 with timestamp '0000-01-01 00:00:00', not an IST time in 1900-2200"),
         "ALPACA": Mode(faults: ["year-0"], action: .transactions, status: .failed, message: "ALPACA sent activity H1 without a valid time"),
         "SANDBOX": Mode(faults: ["year-0"], status: .failed, message: "SANDBOX sent as_of '0000-01-01T00:00:00Z', not an ISO 8601 time"),
     ]
