@@ -97,7 +97,7 @@ let package = Package(
         service("Dispatcher", ["Streams", "RPC", "RedisClient", "CurlClient", hummingbird, lifecycle, metrics]),
         service(
             "Gateway", ["Brokers", "Streams", "RedisClient", "RPC", "CurlClient", "Cryptography", "CProcessControl", hummingbird, lifecycle, metrics]),
-        service("Persistence", ["PostgresClient", "RedisClient", "Streams", hummingbird], resources: [.embedInCode("Migrations")]),
+        service("Persistence", ["Brokers", "PostgresClient", "RedisClient", "Streams", hummingbird], resources: [.embedInCode("Migrations")]),
         service("Monitor", ["Streams", "RPC", "ExactDecimal", "RedisClient", "CurlClient", hummingbird, lifecycle, metrics, httpTypes, nioCore]),
         service("BrokerSim", ["SandboxData", "Cryptography", "ExactDecimal", "CivilTime", hummingbird, httpTypes, nioCore]),
         .executableTarget(

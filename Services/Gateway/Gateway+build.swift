@@ -31,7 +31,7 @@ func buildGateway(_ configuration: GatewayConfiguration, metrics: MetricsRegistr
     )
     let persistence = RPCClient(
         baseURL: configuration.persistenceURL, token: configuration.service.tokens.service, client: http, timeout: .seconds(30))
-    let limiter = RateLimiter(redis: redis, broker: broker, rate: configuration.rateLimit)
+    let limiter = RateLimiter(redis: redis, broker: broker, rule: configuration.rateLimit)
     var environment = BrokerEnvironment(
         baseURL: configuration.baseURL,
         http: http,
@@ -39,6 +39,7 @@ func buildGateway(_ configuration: GatewayConfiguration, metrics: MetricsRegistr
         options: configuration.adapterOptions,
         throttle: { key in try await limiter.acquire(key) }
     )
+    environment.variantURLs = configuration.variantURLs
     environment.maximumResponseSize = configuration.brokerMaxBody
     environment.retryAfterLimit = configuration.retryAfterMax
     environment.observe = { status in

@@ -9,10 +9,14 @@ struct GatewayConfiguration: Sendable {
     var broker: String
     /// The broker API (`PSYNC_<BROKER>_BASE_URL`).
     var baseURL: String
+    /// Other variants of the API by name, e.g. Alpaca's `paper` (`PSYNC_<BROKER>_<VARIANT>_BASE_URL`; `PSYNC_<BROKER>_BASE_URL`
+    /// alone points every variant at one place, as for brokersim).
+    var variantURLs: [String: String] = [:]
     /// Other `PSYNC_<BROKER>_*` settings, for the adapter (`MUTUAL_FUNDS`, `LOGIN_URL` …).
     var adapterOptions: [String: String] = [:]
-    /// Broker calls per second per API key, across every replica (`PSYNC_<BROKER>_RATE_LIMIT`: `10/s`, `200/m`; 0 = none).
-    var rateLimit: Double
+    /// The broker's limit across every replica: its adapter's documented windows, or `PSYNC_<BROKER>_RATE_LIMIT`
+    /// (`10/s`, `200/m`, `50/s,500/m,2000/30m`; `0` = none), counted per API key or per user as the broker counts.
+    var rateLimit: RateLimitRule
     /// Jobs in flight in this replica (`PSYNC_GATEWAY_CONCURRENCY`).
     var concurrency = 64
     /// Jobs in flight per account, across replicas; 0 = no cap (`PSYNC_ACCOUNT_CONCURRENCY`).
@@ -42,13 +46,12 @@ struct GatewayConfiguration: Sendable {
     /// The current key id and key, and older ones that still open boxes.
     var keys: KeyRing?
 
-    /// Documented limits per broker (Kite 10/s per api_key, Alpaca 200/min, Upstox 50/s).
-    static let defaultRateLimits: [String: Double] = ["ZERODHA": 10, "ALPACA": 200.0 / 60, "UPSTOX": 50]
-
     init(broker: String) {
         self.broker = broker.uppercased()
-        baseURL = BrokerRegistry.defaultBaseURLs[self.broker] ?? ""
-        rateLimit = Self.defaultRateLimits[self.broker] ?? 0
+        let description = BrokerRegistry.description(for: self.broker)
+        baseURL = description?.defaultBaseURL ?? ""
+        variantURLs = description?.baseURLs.filter { $0.key != "live" } ?? [:]
+        rateLimit = description?.rateLimit ?? .none
     }
 
     init(environment: EnvironmentReader, broker flag: String?) throws {
@@ -61,9 +64,21 @@ struct GatewayConfiguration: Sendable {
         self.init(broker: broker)
         service = try ServiceConfiguration(defaultPort: 0, environment: environment)
         let prefix = "PSYNC_\(self.broker)_"
-        baseURL = environment.string(prefix + "BASE_URL") ?? baseURL
+        if let url = environment.string(prefix + "BASE_URL") {
+            baseURL = url
+            for variant in variantURLs.keys { variantURLs[variant] = url }
+        }
+        for variant in variantURLs.keys {
+            if let url = environment.string(prefix + variant.uppercased() + "_BASE_URL") { variantURLs[variant] = url }
+        }
         adapterOptions = environment.values(withPrefix: prefix)
-        if let limit = environment.string(prefix + "RATE_LIMIT") { rateLimit = try Self.parseRate(limit, name: prefix + "RATE_LIMIT") }
+        if let limit = environment.string(prefix + "RATE_LIMIT") {
+            guard let rule = RateLimitRule.parse(limit, scope: rateLimit.scope) else {
+                throw ConfigurationError(
+                    "\(prefix)RATE_LIMIT must be rates such as 10/s, 200/m or 50/s,500/m,2000/30m (0 for none), got '\(limit.prefix(40))'")
+            }
+            rateLimit = rule
+        }
         concurrency = try environment.int("PSYNC_GATEWAY_CONCURRENCY", in: 1...4096) ?? concurrency
         accountConcurrency = try environment.int("PSYNC_ACCOUNT_CONCURRENCY", in: 0...1000) ?? accountConcurrency
         maxAttempts = try environment.int("PSYNC_MAX_ATTEMPTS", in: 1...100) ?? maxAttempts
@@ -78,16 +93,6 @@ struct GatewayConfiguration: Sendable {
         persistenceURL = environment.string("PSYNC_PERSISTENCE_URL") ?? persistenceURL
         credentialsCacheTTL = try environment.duration("PSYNC_CREDENTIALS_CACHE_TTL") ?? credentialsCacheTTL
         keys = try Self.keyRing(environment, broker: self.broker)
-    }
-
-    /// `10/s`, `200/m`, `3600/h` or a plain number per second.
-    static func parseRate(_ text: String, name: String) throws -> Double {
-        let parts = text.split(separator: "/")
-        let per: Double = parts.count == 2 ? (["s": 1, "m": 60, "h": 3600][String(parts[1])] ?? 0) : 1
-        guard let count = Double(parts[0]), count >= 0, per > 0 else {
-            throw ConfigurationError("\(name) must be a rate such as 10/s or 200/m, got '\(text.prefix(20))'")
-        }
-        return count / per
     }
 
     /// `32MiB`, `512KiB` or a number of bytes, from 1 KiB to 1 GiB.

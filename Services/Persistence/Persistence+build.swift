@@ -1,3 +1,4 @@
+import Brokers
 import Contracts
 import Logging
 import PostgresClient
@@ -14,6 +15,7 @@ func buildPersistence(_ configuration: PersistenceConfiguration, metrics: Metric
         size: configuration.postgresPoolSize
     )
     try await migrate(postgres, logger: logger)
+    try await BrokerCatalogue.sync(BrokerRegistry.brokerTypes, on: postgres)
     let identity = ServiceIdentity(service: "psync-persistence")
     let postgresCheck = ReadinessCheck(name: "postgres") { try await postgres.query("SELECT 1") }
     var app = ServiceApp(

@@ -9,6 +9,7 @@ enum Schema {
         migration("0003_runs.sql", PackageResources._003_runs_sql),
         migration("0004_monitor.sql", PackageResources._004_monitor_sql),
         migration("0005_held_quantities.sql", PackageResources._005_held_quantities_sql),
+        migration("0006_broker_capabilities.sql", PackageResources._006_broker_capabilities_sql),
     ]
 
     private static func migration(_ fileName: String, _ bytes: [UInt8]) -> Migration {

@@ -4,14 +4,15 @@ public import FoundationEssentials
 
 /// One broker's API behind one protocol: fetch, normalise, classify failures.
 ///
-/// A new broker is one file implementing this protocol plus one line in `BrokerRegistry`.
+/// A new broker is one file implementing this protocol plus one line in `BrokerRegistry`: the adapter's
+/// `broker` declares its name, base URLs, credentials, rate limits, login and capabilities.
 /// Results are normalised: exact decimals, ISO currency, ISIN and exchange, times in UTC, the
 /// broker's raw item kept in `meta`. Every failure is a `BrokerError` of one of four kinds.
 public protocol BrokerAdapter: Sendable {
-    /// The broker code, e.g. `ZERODHA`.
-    static var code: String { get }
-    /// Credential fields the adapter needs (for a clear error before sealing).
-    static var requiredCredentialFields: [String] { get }
+    /// What the broker is and can do.
+    static var broker: BrokerDescription { get }
+
+    init(environment: BrokerEnvironment)
 
     /// Long-term holdings now.
     func holdings(_ credentials: BrokerCredentials) async throws -> HoldingsSnapshot
@@ -23,12 +24,50 @@ public protocol BrokerAdapter: Sendable {
     func verify(_ credentials: BrokerCredentials) async throws -> BrokerProfile
     /// When a login made at `issuedAt` with these credential fields stops working, for brokers whose logins expire.
     static func loginExpiry(of fields: [String: String], issuedAt: Date) -> Date?
+
+    /// The broker's login page for these credentials (brokers with `.login`); `state` comes back in the redirect.
+    func loginURL(_ credentials: BrokerCredentials, state: String?) throws -> String
+    /// Exchanges the one-time code from the login redirect for the credential fields to store (a new access token …).
+    func completeLogin(_ credentials: BrokerCredentials, code: String) async throws -> [String: String]
+    /// Reads a statement file (brokers with `.statementImport`); every problem is reported with its line.
+    func statement(_ text: String, asOf: Date) throws -> Statement
+}
+
+/// Everything wrong with a statement, one line each ("line 4: quantity must be a decimal …"); nothing is stored.
+public struct StatementProblems: Error, CustomStringConvertible, Sendable {
+    public let lines: [String]
+    public init(lines: [String]) { self.lines = lines }
+    public var description: String { lines.joined(separator: "; ") }
+}
+
+/// What a statement held: a whole holdings snapshot, and transactions if it lists any.
+public struct Statement: Sendable {
+    public var holdings: [Holding]
+    public var transactions: [BrokerTransaction]
+
+    public init(holdings: [Holding], transactions: [BrokerTransaction] = []) {
+        self.holdings = holdings
+        self.transactions = transactions
+    }
 }
 
 extension BrokerAdapter {
-    public static var requiredCredentialFields: [String] { [] }
+    /// The broker code, e.g. `ZERODHA`.
+    public static var code: String { broker.code }
 
     public static func loginExpiry(of fields: [String: String], issuedAt: Date) -> Date? { nil }
+
+    public func loginURL(_ credentials: BrokerCredentials, state: String?) throws -> String {
+        throw BrokerError.permanent("\(Self.code) has no login page; set the account's credentials with `psync credentials set`")
+    }
+
+    public func completeLogin(_ credentials: BrokerCredentials, code: String) async throws -> [String: String] {
+        throw BrokerError.permanent("\(Self.code) has no login flow")
+    }
+
+    public func statement(_ text: String, asOf: Date) throws -> Statement {
+        throw BrokerError.permanent("\(Self.code) is synced from its API; statements are for brokers without one")
+    }
 
     public func positions(_ credentials: BrokerCredentials) async throws -> HoldingsSnapshot {
         throw BrokerError.permanent("\(Self.code) has no positions API")
@@ -58,6 +97,8 @@ public enum FetchResult: Sendable {
 public struct BrokerEnvironment: Sendable {
     /// The broker API's base URL (a real broker, or psync-brokersim).
     public var baseURL: String
+    /// Base URLs of other variants by name (Alpaca's `paper`); an account picks one with its `environment` credential field.
+    public var variantURLs: [String: String] = [:]
     /// The shared HTTP client (libcurl multi, keep-alive).
     public var http: HTTPClient
     /// Longest wait for one broker call, a body that drips included.
@@ -89,6 +130,17 @@ public struct BrokerEnvironment: Sendable {
         self.options = options
         self.now = now
         self.throttle = throttle
+    }
+
+    /// The base URL for the account's variant (`environment` credential field): `live` (the default) or another the broker has.
+    public func baseURL(for credentials: BrokerCredentials) throws -> String {
+        guard let variant = credentials.fields["environment"], variant != "live" else { return baseURL }
+        guard let url = variantURLs[variant] else {
+            throw BrokerError.permanent(
+                "the credentials ask for the '\(variant.prefix(20))' environment, which this broker does not have (known: \((["live"] + variantURLs.keys.sorted()).joined(separator: ", ")))"
+            )
+        }
+        return url.hasSuffix("/") ? String(url.dropLast()) : url
     }
 }
 

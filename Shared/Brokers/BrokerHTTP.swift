@@ -22,8 +22,8 @@ struct BrokerHTTP: Sendable {
     func get(_ path: String, query: [(String, String)] = [], headers: [(String, String)], credentials: BrokerCredentials) async throws
         -> HTTPClientResponse
     {
+        var url = try environment.baseURL(for: credentials) + path
         try await environment.throttle(credentials.rateLimitKey)
-        var url = environment.baseURL + path
         if !query.isEmpty {
             url += "?" + query.map { "\(ParameterEncoder.escape($0.0))=\(ParameterEncoder.escape($0.1))" }.joined(separator: "&")
         }
@@ -36,12 +36,13 @@ struct BrokerHTTP: Sendable {
     func postForm(_ path: String, form: [(String, String)], headers: [(String, String)], credentials: BrokerCredentials) async throws
         -> HTTPClientResponse
     {
+        let base = try environment.baseURL(for: credentials)
         try await environment.throttle(credentials.rateLimitKey)
         let body = form.map { "\(ParameterEncoder.escape($0.0))=\(ParameterEncoder.escape($0.1))" }.joined(separator: "&")
         return try await send(
             HTTPClientRequest(
                 method: "POST",
-                url: environment.baseURL + path,
+                url: base + path,
                 headers: headers + [("Content-Type", "application/x-www-form-urlencoded"), ("Accept", "application/json")],
                 body: Array(body.utf8),
                 timeout: environment.timeout,

@@ -1,39 +1,46 @@
-/// The adapters by broker code: the seed's trigger registry. Adding a broker is one line here.
+public import Contracts
+
+/// Every broker the system has an adapter for: the seed's trigger registry. Adding a broker is one line here.
 public enum BrokerRegistry {
-    /// Makes the adapter for a broker code.
-    private static let factories: [String: @Sendable (BrokerEnvironment) -> any BrokerAdapter] = [
-        ZerodhaAdapter.code: { ZerodhaAdapter(environment: $0) },
-        AlpacaAdapter.code: { AlpacaAdapter(environment: $0) },
-        UpstoxAdapter.code: { UpstoxAdapter(environment: $0) },
-        SandboxAdapter.code: { SandboxAdapter(environment: $0) },
-        VestedAdapter.code: { VestedAdapter(environment: $0) },
+    /// The adapters, one line each.
+    public static let adapters: [any BrokerAdapter.Type] = [
+        ZerodhaAdapter.self,
+        AlpacaAdapter.self,
+        UpstoxAdapter.self,
+        SandboxAdapter.self,
+        VestedAdapter.self,
     ]
 
-    /// Where each broker's API is, unless configured otherwise (`PSYNC_<CODE>_BASE_URL`).
-    public static let defaultBaseURLs: [String: String] = [
-        ZerodhaAdapter.code: "https://api.kite.trade",
-        AlpacaAdapter.code: "https://api.alpaca.markets",
-        UpstoxAdapter.code: "https://api.upstox.com",
-        SandboxAdapter.code: "http://127.0.0.1:7190",
-        VestedAdapter.code: "",
-    ]
+    private static let byCode: [String: any BrokerAdapter.Type] = Dictionary(
+        adapters.map { adapter in (adapter.broker.code, adapter) }, uniquingKeysWith: { first, _ in first })
 
-    /// The broker codes with an adapter.
-    public static var codes: [String] { factories.keys.sorted() }
+    /// The broker codes with an adapter, sorted.
+    public static var codes: [String] { byCode.keys.sorted() }
+
+    /// What each broker is and can do, by code.
+    public static var descriptions: [BrokerDescription] { adapters.map { $0.broker } }
+
+    /// The adapter type for `code`, or `nil` if the system has none.
+    public static func adapterType(for code: String) -> (any BrokerAdapter.Type)? {
+        byCode[code.uppercased()]
+    }
+
+    /// What `code` is and can do, or `nil` if the system has no adapter for it.
+    public static func description(for code: String) -> BrokerDescription? {
+        adapterType(for: code)?.broker
+    }
 
     /// The adapter for `code`, or `nil` if the system has none.
     public static func adapter(for code: String, environment: BrokerEnvironment) -> (any BrokerAdapter)? {
-        factories[code.uppercased()].map { $0(environment) }
+        adapterType(for: code).map { $0.init(environment: environment) }
     }
 
-    /// The credential fields `code`'s adapter needs.
-    public static func requiredCredentialFields(for code: String) -> [String] {
-        switch code.uppercased() {
-        case ZerodhaAdapter.code: ZerodhaAdapter.requiredCredentialFields
-        case AlpacaAdapter.code: AlpacaAdapter.requiredCredentialFields
-        case UpstoxAdapter.code: UpstoxAdapter.requiredCredentialFields
-        case SandboxAdapter.code: SandboxAdapter.requiredCredentialFields
-        default: []
+    /// The row persistence keeps for each broker (enabled is the operator's, not the adapter's).
+    public static var brokerTypes: [BrokerType] {
+        descriptions.map { broker in
+            BrokerType(
+                code: broker.code, name: broker.name, enabled: true,
+                capabilities: BrokerCapability.allCases.filter { broker.capabilities.contains($0) })
         }
     }
 }

@@ -5,7 +5,7 @@ import Testing
 
 @Suite("psync: commands that go to a broker's gateway")
 struct GatewayCommandTests {
-    @Test("kite login reads the request_token from stdin; import holdings sends a CSV statement; keys rotate re-seals; no secret is echoed")
+    @Test("login reads Kite's request_token from stdin; import holdings sends a CSV statement; keys rotate re-seals; no secret is echoed")
     func gatewayCommands() async throws {
         let stack = try await Stack.start()
         try await stack.launch("psync-brokersim")
@@ -19,17 +19,17 @@ struct GatewayCommandTests {
             ["api_key": "kitekey", "access_token": "expired-old", "api_secret": "secret-kitekey"]
         }[0]
         let expired = try await cli.run("sync", "--account", "\(kite.id)", "--now")
-        #expect(expired.status == 1 && expired.stderr.hasPrefix("psync: ") && expired.stderr.contains("psync kite login \(kite.id)"), "\(expired)")
+        #expect(expired.status == 1 && expired.stderr.hasPrefix("psync: ") && expired.stderr.contains("psync login \(kite.id)"), "\(expired)")
         let login = try await cli.run(
-            "kite", "login", "\(kite.id)", stdin: "https://example.com/kite?action=login&request_token=abc123&status=success\n")
-        #expect(login.status == 0 && login.stdout.contains("account \(kite.id): new Kite access token stored"), "\(login)")
+            "login", "\(kite.id)", stdin: "https://example.com/kite?action=login&request_token=abc123&status=success\n")
+        #expect(login.status == 0 && login.stdout.contains("account \(kite.id): new ZERODHA access token stored"), "\(login)")
         #expect(
             login.stderr.contains("api_key=kitekey") && !login.stdout.contains("secret-kitekey") && !login.stderr.contains("secret-kitekey"),
             "\(login)")
         let synced = try await cli.run("sync", "--account", "\(kite.id)", "--now")
         #expect(synced.status == 0 && synced.stdout.contains("saved 20 holdings"), "\(synced)")
-        let badToken = try await cli.run("kite", "login", "\(kite.id)", "--request-token", "not a token!")
-        #expect(badToken.status == 1 && badToken.stderr.contains("requestToken must be the letters and digits"), "\(badToken)")
+        let badToken = try await cli.run("login", "\(kite.id)", "--code", "not a token!")
+        #expect(badToken.status == 1 && badToken.stderr.contains("code must be the request_token ZERODHA put in the redirect URL"), "\(badToken)")
 
         // Vested: a CSV statement becomes the account's snapshot; a bad one gives the gateway's line-by-line message.
         let user = try #require(try await cli.json("user", "add", "--email", "v@example.com", "--name", "V")["id"].int)

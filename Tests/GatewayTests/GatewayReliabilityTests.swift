@@ -138,11 +138,11 @@ struct GatewayRPCTests {
         let gateway = try stack.gateway("ZERODHA")
         await #expect { try await gateway.call(GatewayAPI.syncNow, SyncNow(id: kite[0].id)) } throws: { error in
             let error = error as? RPCError
-            return error?.status == 502 && error?.code == "broker_auth" && error?.message.contains("psync kite login \(kite[0].id)") == true
+            return error?.status == 502 && error?.code == "broker_auth" && error?.message.contains("psync login \(kite[0].id)") == true
         }
-        let login = try await gateway.call(GatewayAPI.kiteLoginURL, ByID(id: kite[0].id))
-        #expect(login.url.hasSuffix("?v=3&api_key=kitekey"))
-        let sealed = try await gateway.call(GatewayAPI.completeKiteLogin, CompleteKiteLogin(id: kite[0].id, requestToken: "abc123"))
+        let login = try await gateway.call(GatewayAPI.loginURL, ByID(id: kite[0].id))
+        #expect(login.url.hasSuffix("?v=3&api_key=kitekey") && login.redirectParameter == "request_token")
+        let sealed = try await gateway.call(GatewayAPI.completeLogin, CompleteLogin(id: kite[0].id, code: "abc123"))
         #expect(sealed.fields == ["access_token", "api_key", "api_secret"])
         let synced = try await gateway.call(GatewayAPI.syncNow, SyncNow(id: kite[0].id))
         #expect(synced.holdings == 20 && synced.snapshot?.current == true)

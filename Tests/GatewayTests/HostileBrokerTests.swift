@@ -102,7 +102,7 @@ struct HostileBrokerTests {
         try await inject(stack, ["crlf-token"], token: "reqhostile1")
         await #expect {
             try await stack.gateway("ZERODHA").call(
-                GatewayAPI.completeKiteLogin, CompleteKiteLogin(id: healthy["ZERODHA"]![0], requestToken: "reqhostile1"))
+                GatewayAPI.completeLogin, CompleteLogin(id: healthy["ZERODHA"]![0], code: "reqhostile1"))
         } throws: {
             let error = $0 as? RPCError
             return error?.status == 502 && error?.message.hasSuffix("holds a CR, LF or NUL; nothing was stored") == true

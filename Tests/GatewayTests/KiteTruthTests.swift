@@ -185,7 +185,7 @@ struct KiteTruthTests {
 
         // A browser login on simulated day 0 works that day and is refused (TokenException) from day 1.
         let gateway = try stack.gateway("ZERODHA")
-        _ = try await gateway.call(GatewayAPI.completeKiteLogin, CompleteKiteLogin(id: accounts[1].id, requestToken: "req1"))
+        _ = try await gateway.call(GatewayAPI.completeLogin, CompleteLogin(id: accounts[1].id, code: "req1"))
         let (first, _) = try await stack.enqueueRun(.account(accounts[1].id))
         #expect(try await stack.waitForRun(first.id).run.counts.succeeded == 1)
         _ = try await stack.simulator("PUT", "/sim/config", #"{"day":1}"#)

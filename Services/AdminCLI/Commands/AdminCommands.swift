@@ -11,6 +11,7 @@ enum AdminCommands {
         CredentialsCommand.self,
         SyncCommand.self,
         HoldingsCommand.self,
+        PositionsCommand.self,
         TotalsCommand.self,
         TransactionsCommand.self,
         ScheduleCommand.self,
@@ -21,6 +22,6 @@ enum AdminCommands {
         DeadCommand.self,
         ImportCommand.self,
         KeysCommand.self,
-        KiteCommand.self,
+        LoginCommand.self,
     ]
 }

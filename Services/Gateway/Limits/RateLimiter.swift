@@ -1,53 +1,114 @@
 import Brokers
 import Metrics
 import RedisClient
+import Synchronization
 
-/// The global rate limit per broker and API key, shared by every replica: GCRA in one Lua script.
+/// The broker's documented rate limit, global across every replica: every window of its rule at once, counted per
+/// API key or per user as the broker counts (`RateLimitRule`), in one Lua script on Redis' clock.
 ///
-/// Each call reserves the next free slot (the "theoretical arrival time" moves on by one interval)
-/// and returns how long to wait for it, so waiters never retry or collide: N replicas together
-/// send at most `rate` calls per second per key, spaced evenly.
+/// Each call reserves the earliest moment every window admits it and returns how long to wait for it, so waiters
+/// never retry or collide. Windows of a second or less space calls evenly (GCRA: `per / limit` apart), as a
+/// per-second limit is meant; longer ones (Upstox's 500/min and 2,000/30 min) keep a log of reserved calls and
+/// admit up to `limit` in any `per`, bursts included.
 struct RateLimiter: Sendable {
-    /// Microseconds; TIME is the server's clock, so replicas need not agree on time.
+    /// KEYS: one per window. ARGV: per window (kind, limit, per µs), then a member unique to this call.
     static let script = RedisScript(
         """
-        local interval = tonumber(ARGV[1])
         local t = redis.call('TIME')
         local now = tonumber(t[1]) * 1000000 + tonumber(t[2])
-        local tat = tonumber(redis.call('GET', KEYS[1]) or now)
-        if tat < now then tat = now end
-        local wait = tat - now
-        redis.call('SET', KEYS[1], tat + interval, 'PX', math.floor((tat + interval - now) / 1000) + 1000)
-        return wait
+        local n = #KEYS
+        local at = now
+        local function fmt(x) return string.format('%.0f', x) end
+        for i = 1, n do
+            local per = tonumber(ARGV[3 * i])
+            if ARGV[3 * i - 2] == 'log' then redis.call('ZREMRANGEBYSCORE', KEYS[i], '-inf', fmt(now - per)) end
+        end
+        for round = 1, n + 1 do
+            local moved = false
+            for i = 1, n do
+                local limit = tonumber(ARGV[3 * i - 1])
+                local per = tonumber(ARGV[3 * i])
+                if ARGV[3 * i - 2] == 'gap' then
+                    local tat = tonumber(redis.call('GET', KEYS[i]) or 0)
+                    if tat > at then at = tat; moved = true end
+                else
+                    local low = '(' .. fmt(at - per)
+                    local count = redis.call('ZCOUNT', KEYS[i], low, '+inf')
+                    if count >= limit then
+                        local oldest = redis.call('ZRANGEBYSCORE', KEYS[i], low, '+inf', 'WITHSCORES', 'LIMIT', count - limit, 1)
+                        local free = tonumber(oldest[2]) + per
+                        if free > at then at = free; moved = true end
+                    end
+                end
+            end
+            if not moved then break end
+        end
+        for i = 1, n do
+            local limit = tonumber(ARGV[3 * i - 1])
+            local per = tonumber(ARGV[3 * i])
+            if ARGV[3 * i - 2] == 'gap' then
+                local interval = math.ceil(per / limit)
+                redis.call('SET', KEYS[i], fmt(at + interval), 'PX', math.floor((at + interval - now) / 1000) + 1000)
+            else
+                redis.call('ZADD', KEYS[i], fmt(at), ARGV[3 * n + 1])
+                redis.call('PEXPIRE', KEYS[i], math.floor((at + per - now) / 1000) + 1000)
+            end
+        end
+        return at - now
         """
     )
 
     let redis: RedisPool
     let broker: String
-    /// Calls per second per key; 0 means no limit.
-    let rate: Double
+    let rule: RateLimitRule
     private let waits: Timer
+    /// Names each reservation uniquely (a log keeps one member per reserved call).
+    private let sequence = ReservationSequence()
 
-    init(redis: RedisPool, broker: String, rate: Double) {
+    init(redis: RedisPool, broker: String, rule: RateLimitRule) {
         self.redis = redis
         self.broker = broker
-        self.rate = rate
+        self.rule = rule
         waits = Timer(label: "psync_rate_limiter_wait_seconds", dimensions: [("broker", broker)])
     }
 
-    /// Waits for this key's next slot.
+    /// The script's keys and arguments for one call counted against `key`.
+    func invocation(_ key: String) -> (keys: [String], arguments: [RedisArgument]) {
+        var keys: [String] = []
+        var arguments: [RedisArgument] = []
+        for (index, window) in rule.windows.enumerated() {
+            let per = Int(window.per.components.seconds) * 1_000_000 + Int(window.per.components.attoseconds / 1_000_000_000_000)
+            let spaced = window.per <= .seconds(1)
+            keys.append("psync:{broker:\(broker)}:rate:\(key):\(index)")
+            arguments += [.init(spaced ? "gap" : "log"), .init(window.limit), .init(per)]
+        }
+        arguments.append(.init(sequence.next()))
+        return (keys, arguments)
+    }
+
+    /// Waits for this key's next slot in every window.
     func acquire(_ key: String) async throws {
-        guard rate > 0 else { return }
-        let interval = Int((1_000_000 / rate).rounded(.up))
+        guard !rule.windows.isEmpty else { return }
+        let (keys, arguments) = invocation(key)
         let reply: RedisValue
         do {
-            reply = try await redis.evaluate(Self.script, keys: ["psync:{broker:\(broker)}:rate:\(key)"], arguments: [.init(interval)])
+            reply = try await redis.evaluate(Self.script, keys: keys, arguments: arguments)
         } catch {
             throw BrokerError.transient("the rate limiter is unavailable: \(error)")
         }
         let wait = reply.int ?? 0
         waits.recordMicroseconds(wait)
         if wait > 0 { try await Task.sleep(for: .microseconds(wait)) }
+    }
+}
+
+/// Unique member names for a rate-limit log: this process's random prefix and a counter.
+final class ReservationSequence: Sendable {
+    private let counter = Atomic<Int>(0)
+    private let prefix = String(UInt64.random(in: 0...UInt64.max), radix: 36)
+
+    func next() -> String {
+        "\(prefix)-\(counter.wrappingAdd(1, ordering: .relaxed).oldValue)"
     }
 }
 

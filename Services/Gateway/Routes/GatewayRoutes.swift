@@ -7,8 +7,9 @@ import Logging
 import RPC
 import ServiceKit
 
-/// The gateway's RPCs: seal credentials, verify them, sync one account now, Kite's daily login,
-/// key rotation, and statement import for brokers without an API.
+/// The gateway's RPCs: seal credentials, verify them, sync one account now, the broker's login (for brokers
+/// with one), key rotation, and statement import (for brokers without an API). No broker is named here:
+/// what a broker can do is its adapter's `BrokerDescription`.
 struct GatewayRoutes: Sendable {
     let broker: String
     let adapter: any BrokerAdapter
@@ -17,12 +18,15 @@ struct GatewayRoutes: Sendable {
     let persistence: RPCClient<CurlTransport>
     let logger: Logger
 
+    /// What this gateway's broker is and can do.
+    private var description: BrokerDescription { type(of: adapter).broker }
+
     func register(on router: Router<ServiceRequestContext>) {
         router.on(GatewayAPI.putCredentials) { request, _ in try await putCredentials(request) }
         router.on(GatewayAPI.verifyCredentials) { request, _ in try await verify(request.id) }
         router.on(GatewayAPI.syncNow) { request, _ in try await syncNow(request) }
-        router.on(GatewayAPI.kiteLoginURL) { request, _ in try await kiteLoginURL(request.id) }
-        router.on(GatewayAPI.completeKiteLogin) { request, _ in try await completeKiteLogin(request) }
+        router.on(GatewayAPI.loginURL) { request, _ in try await loginURL(request.id) }
+        router.on(GatewayAPI.completeLogin) { request, _ in try await completeLogin(request) }
         router.on(GatewayAPI.rotateKeys) { _, _ in try await rotateKeys() }
         router.on(GatewayAPI.importStatement) { request, _ in try await importStatement(request) }
     }
@@ -44,7 +48,7 @@ struct GatewayRoutes: Sendable {
             throw APIError(status: 502, code: "broker_auth", message: expired.message + loginHint(account))
         }
         do {
-            return try vault.open(box, rateLimitKey: account.apiKeyID.map { "id-\($0)" })
+            return try vault.open(box, apiKeyID: account.apiKeyID, scope: description.rateLimit.scope)
         } catch let error as BrokerError {
             throw APIError.unprocessable(error.message, field: "id")
         }
@@ -52,7 +56,7 @@ struct GatewayRoutes: Sendable {
 
     private func putCredentials(_ request: PutCredentials) async throws -> CredentialsSealed {
         let account = try await account(request.id)
-        let missing = BrokerRegistry.requiredCredentialFields(for: broker).filter { (request.credentials[$0] ?? "").isEmpty }
+        let missing = description.credentialFields.filter { (request.credentials[$0] ?? "").isEmpty }
         guard missing.isEmpty else {
             throw APIError.unprocessable("\(broker) credentials need \(missing.map { "'\($0)'" }.joined(separator: ", "))", field: "credentials")
         }
@@ -106,10 +110,9 @@ struct GatewayRoutes: Sendable {
             }
             switch fetched {
             case .snapshot(let snapshot):
-                if action == .holdings {
-                    result.snapshot = try await persistence.callForwardingErrors(
-                        PersistenceAPI.storeSnapshot, StoreSnapshot(id: account.id, snapshot: snapshot))
-                }
+                let stored = try await persistence.callForwardingErrors(
+                    PersistenceAPI.storeSnapshot, StoreSnapshot(id: account.id, snapshot: snapshot, positions: action == .positions ? true : nil))
+                if action == .holdings { result.snapshot = stored }
                 result.holdings += snapshot.holdings.count
             case .transactions(let batch):
                 result.transactions += try await persistence.callForwardingErrors(
@@ -122,52 +125,55 @@ struct GatewayRoutes: Sendable {
 
     /// How a person renews the login of `account`.
     private func loginHint(_ account: BrokerAccount) -> String {
-        broker == "ZERODHA"
-            ? "; log in again with `psync kite login \(account.id)`" : "; set new credentials with `psync credentials set \(account.id)`"
+        description.capabilities.contains(.login)
+            ? "; log in again with `psync login \(account.id)`" : "; set new credentials with `psync credentials set \(account.id)`"
     }
 
-    private func kite() throws -> ZerodhaAdapter {
-        guard let kite = adapter as? ZerodhaAdapter else {
-            throw APIError.unprocessable("the Kite login is for ZERODHA accounts; this gateway serves \(broker)", field: "id")
+    /// The broker's login flow, or a 422 saying this broker has none.
+    private func loginFlow() throws -> LoginFlow {
+        guard description.capabilities.contains(.login), let flow = description.login else {
+            throw APIError.unprocessable("\(broker) has no login page; set the account's credentials with `psync credentials set`", field: "id")
         }
-        return kite
+        return flow
     }
 
-    private func kiteLoginURL(_ id: Int) async throws -> KiteLoginURL {
-        let kite = try kite()
+    private func loginURL(_ id: Int) async throws -> LoginURL {
+        let flow = try loginFlow()
         let credentials = try await opened(try await account(id))
-        guard let apiKey = credentials.fields["api_key"] else {
-            throw APIError.unprocessable("account \(id)'s credentials have no api_key", field: "id")
+        do {
+            return LoginURL(accountID: id, url: try adapter.loginURL(credentials, state: nil), redirectParameter: flow.redirectParameter)
+        } catch let error as BrokerError {
+            throw APIError.unprocessable(error.message, field: "id")
         }
-        return KiteLoginURL(accountID: id, url: kite.loginURL(apiKey: apiKey))
     }
 
-    private func completeKiteLogin(_ request: CompleteKiteLogin) async throws -> CredentialsSealed {
-        let kite = try kite()
-        let token = request.requestToken
-        guard !token.isEmpty, token.count <= 128, token.allSatisfy({ $0.isASCII && ($0.isLetter || $0.isNumber) }) else {
-            throw APIError.unprocessable("requestToken must be the letters and digits Kite put in the redirect URL", field: "requestToken")
+    /// Exchanges the code from the login redirect, stores the new credentials sealed, and ends a wait for re-login.
+    private func completeLogin(_ request: CompleteLogin) async throws -> CredentialsSealed {
+        let flow = try loginFlow()
+        let code = request.code
+        guard !code.isEmpty, code.count <= 512, code.allSatisfy({ $0.isASCII && ($0.isLetter || $0.isNumber || "-_.~".contains($0)) }) else {
+            throw APIError.unprocessable(
+                "code must be the \(flow.redirectParameter) \(broker) put in the redirect URL (letters, digits, - _ . ~)", field: "code")
         }
         let account = try await account(request.id)
         let credentials = try await opened(account)
-        guard credentials.fields["api_secret"] != nil else {
+        let missing = flow.secretFields.filter { (credentials.fields[$0] ?? "").isEmpty }
+        guard missing.isEmpty else {
             throw APIError.unprocessable(
-                "the Kite login needs 'api_secret' in account \(account.id)'s credentials; set it with `psync credentials set \(account.id)`",
+                "the \(broker) login needs \(missing.map { "'\($0)'" }.joined(separator: ", ")) in account \(account.id)'s credentials; set them with `psync credentials set \(account.id)`",
                 field: "id")
         }
-        let accessToken: String
+        let fields: [String: String]
         do {
-            accessToken = try await kite.createSession(credentials, requestToken: token)
+            fields = try await adapter.completeLogin(credentials, code: code)
         } catch let error as BrokerError {
-            throw APIError(status: 502, code: "broker_\(error.kind.rawValue)", message: "the Kite login failed: \(error.message)")
+            throw APIError(status: 502, code: "broker_\(error.kind.rawValue)", message: "the \(broker) login failed: \(error.message)")
         }
-        var fields = credentials.fields
-        fields["access_token"] = accessToken
-        guard !accessToken.isEmpty, accessToken.utf8.count <= 4096, Self.fieldBreakingHeaders(["access_token": accessToken]) == nil else {
+        guard fields.allSatisfy({ !$0.value.isEmpty && $0.value.utf8.count <= 4096 }), Self.fieldBreakingHeaders(fields) == nil else {
             throw APIError(
                 status: 502, code: "broker_permanent",
                 message:
-                    "the Kite login failed: Kite answered with an access token that is empty, over 4 KiB or holds a CR, LF or NUL; nothing was stored"
+                    "the \(broker) login failed: \(broker) answered with a token that is empty, over 4 KiB or holds a CR, LF or NUL; nothing was stored"
             )
         }
         let sealed = try await store(fields, for: account)
@@ -210,25 +216,34 @@ struct GatewayRoutes: Sendable {
     }
 
     private func importStatement(_ request: ImportStatement) async throws -> SyncNowResult {
-        guard broker == VestedAdapter.code else {
-            throw APIError.unprocessable("statement import is for brokers without an API (VESTED); \(broker) is synced from its API", field: "id")
+        guard description.capabilities.contains(.statementImport) else {
+            throw APIError.unprocessable("statement import is for brokers without an API; \(broker) is synced from its API", field: "id")
         }
         guard request.csv.utf8.count <= 4 << 20 else { throw APIError.payloadTooLarge("the statement is larger than 4 MiB") }
         let account = try await account(request.id)
-        let holdings: [Holding]
+        let asOf = request.asOf ?? Date()
+        let statement: Statement
         do {
-            holdings = try StatementImport.holdings(from: request.csv)
-        } catch let problems as StatementImport.Problems {
+            statement = try adapter.statement(request.csv, asOf: asOf)
+        } catch let problems as StatementProblems {
             throw APIError(
                 status: 422, code: "invalid",
                 message: "the statement has \(problems.lines.count) problem(s): \(problems.lines.prefix(20).joined(separator: "; "))",
                 details: .object(["lines": .array(problems.lines.map { .string($0) })]))
+        } catch let error as BrokerError {
+            throw APIError.unprocessable(error.message, field: "csv")
         }
-        let asOf = request.asOf ?? Date()
         let snapshot = HoldingsSnapshot(
             sourceSnapshotID: "import-\(Int64(asOf.timeIntervalSince1970 * 1000))-\(UInt32.random(in: 0...UInt32.max))", asOf: asOf,
-            holdings: holdings)
+            holdings: statement.holdings)
         let stored = try await persistence.callForwardingErrors(PersistenceAPI.storeSnapshot, StoreSnapshot(id: account.id, snapshot: snapshot))
-        return SyncNowResult(accountID: account.id, snapshot: stored, holdings: holdings.count, transactions: 0)
+        var transactions = 0
+        if !statement.transactions.isEmpty {
+            transactions = try await persistence.callForwardingErrors(
+                PersistenceAPI.storeTransactions,
+                StoreTransactions(id: account.id, batch: TransactionsBatch(transactions: statement.transactions, cursor: nil))
+            ).stored
+        }
+        return SyncNowResult(accountID: account.id, snapshot: stored, holdings: statement.holdings.count, transactions: transactions)
     }
 }

@@ -20,7 +20,8 @@ struct CredentialVault: Sendable {
         return try keys.seal(plaintext, associatedData: associatedData(accountID))
     }
 
-    func open(_ stored: SealedCredentials, rateLimitKey: String? = nil) throws -> BrokerCredentials {
+    /// The account's credentials, counted against the rate-limit key `RateLimitKey` gives for `scope`.
+    func open(_ stored: SealedCredentials, apiKeyID: String?, scope: RateLimitRule.Scope) throws -> BrokerCredentials {
         let keys = try ring()
         let box: SealedBox
         let plaintext: [UInt8]
@@ -34,8 +35,7 @@ struct CredentialVault: Sendable {
         guard let fields = try? JSONCoding.decode([String: String].self, from: plaintext) else {
             throw BrokerError.auth("the stored credentials of account \(stored.accountID) are not a JSON object of strings")
         }
-        let credentials = BrokerCredentials(fields)
-        return BrokerCredentials(fields, rateLimitKey: rateLimitKey ?? Self.rateLimitKey(credentials))
+        return BrokerCredentials(fields, rateLimitKey: RateLimitKey.make(fields, accountID: stored.accountID, apiKeyID: apiKeyID, scope: scope))
     }
 
     /// Re-seals under the current key (rotation); the plaintext never leaves this call.
@@ -53,13 +53,5 @@ struct CredentialVault: Sendable {
             throw APIError.unavailable("this gateway has no credential key; set PSYNC_MASTER_KEY (or PSYNC_\(broker)_KEY)")
         }
         return keys
-    }
-
-    /// The rate limit a set of credentials counts against: a digest of its API key (never the key itself), or the shared default.
-    static func rateLimitKey(_ credentials: BrokerCredentials) -> String {
-        for field in ["api_key", "key_id", "client_id"] {
-            if let value = credentials.fields[field] { return "key-" + SHA256.hexDigest(value).prefix(16) }
-        }
-        return "default"
     }
 }

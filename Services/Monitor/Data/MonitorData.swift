@@ -97,11 +97,17 @@ struct MonitorData: Sendable {
         try await rpc { try await persistence.call(PersistenceAPI.accountHoldings, ByID(id: id)) }
     }
 
+    func accountPositions(_ id: Int) async throws -> AccountHoldings {
+        try await rpc { try await persistence.call(PersistenceAPI.accountPositions, ByID(id: id)) }
+    }
+
     /// Accounts needing a new login now, then active ones whose login ends before their next scheduled run.
     func reauthAccounts() async throws -> [ReauthAccount] {
         let now = try await accounts(ListAccounts(status: .reauthRequired))
         let soon = try await accounts(ListAccounts(status: .active, loginExpiresBeforeNextRun: true))
-        return (now + soon).map { ReauthAccount(account: $0, fix: Self.fix(for: $0)) }
+        let brokers = try await rpc { try await persistence.call(PersistenceAPI.listBrokers, Empty()) }
+        let withLogin = Set(brokers.filter { $0.capabilities.contains(.login) }.map(\.code))
+        return (now + soon).map { ReauthAccount(account: $0, fix: Self.fix(for: $0, hasLogin: withLogin.contains($0.brokerCode))) }
     }
 
     private func accounts(_ request: ListAccounts) async throws -> [BrokerAccount] {
@@ -117,8 +123,8 @@ struct MonitorData: Sendable {
     }
 
     /// What to run to log an account in again.
-    static func fix(for account: BrokerAccount) -> String {
-        account.brokerCode == "ZERODHA" ? "psync kite login \(account.id)" : "psync credentials set \(account.id)"
+    static func fix(for account: BrokerAccount, hasLogin: Bool) -> String {
+        hasLogin ? "psync login \(account.id)" : "psync credentials set \(account.id)"
     }
 }
 

@@ -4,7 +4,7 @@ import FoundationEssentials
 
 /// One account: its status and login, its current holdings with the quantity split, and its snapshot's notes.
 enum AccountPage {
-    static func render(_ holdings: AccountHoldings) -> String {
+    static func render(_ holdings: AccountHoldings, positions: AccountHoldings) -> String {
         let account = holdings.account
         let login = account.loginExpiresAt.map {
             HTML.time($0) + (account.loginExpiresBeforeNextRun ? " <span class=\"badge warn\">before the next run</span>" : "")
@@ -19,7 +19,10 @@ enum AccountPage {
             ("Jobs", HTML.link("/jobs?account=\(account.id)", "this account's jobs")),
         ]
         return HTML.table(["", ""], facts.map { ["<strong>\(HTML.escape($0.0))</strong>", $0.1] })
-            + notes(holdings.snapshot?.notes ?? []) + "<h2>Holdings</h2>" + table(holdings.holdings) + "<h2>Totals</h2>"
+            + notes(holdings.snapshot?.notes ?? []) + "<h2>Holdings</h2>" + table(holdings.holdings)
+            + "<h2 id=\"positions\">Open positions</h2>"
+            + (positions.snapshot.map { "<p>as of " + HTML.time($0.asOf) + "</p>" } ?? "") + table(positions.holdings, empty: "no positions synced")
+            + "<h2>Totals</h2>"
             + HTML.table(
                 ["Currency", "Holdings", "Cost", "Market value", "Unrealised P&L"],
                 holdings.totals.map {
@@ -37,7 +40,7 @@ enum AccountPage {
     }
 
     /// Holdings with free / unsettled (T+1) / pledged, lot and multiplier.
-    static func table(_ holdings: [Holding]) -> String {
+    static func table(_ holdings: [Holding], empty: String = "no holdings") -> String {
         let rows = holdings.map { holding -> [String] in
             [
                 HTML.escape(holding.symbol), HTML.escape(holding.exchange ?? "–"), HTML.escape(holding.assetType.rawValue), text(holding.quantity),
@@ -51,7 +54,7 @@ enum AccountPage {
                 "Symbol", "Exchange", "Type", "Quantity", "Free", "T+1", "Pledged", "Lot", "Multiplier", "Avg price", "Last price", "Currency",
                 "Cost",
                 "Market value", "P&L",
-            ], rows, empty: "no holdings")
+            ], rows, empty: empty)
     }
 
     private static func text(_ value: Decimal?) -> String {

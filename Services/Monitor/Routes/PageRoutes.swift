@@ -51,7 +51,8 @@ struct PageRoutes {
         }
         page(router, "/accounts/reauth", title: "Accounts needing re-auth") { _, _, _ in ReauthPage.render(try await data.reauthAccounts()) }
         page(router, "/accounts/{id}", title: "Account", active: "/accounts/reauth") { _, context, _ in
-            AccountPage.render(try await data.accountHoldings(try Self.id(context)))
+            let id = try Self.id(context)
+            return AccountPage.render(try await data.accountHoldings(id), positions: try await data.accountPositions(id))
         }
 
         action(router, "/queues/{broker}/pause") { context in

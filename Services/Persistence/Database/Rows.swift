@@ -24,7 +24,8 @@ enum Columns {
         """
     static let snapshot: SQL = """
         s.id, s.account_id, s.run_id, s.job_id, s.source_snapshot_id, s.as_of, s.row_count, s.notes::text AS notes, \
-        (s.id = (SELECT current_snapshot_id FROM broker_accounts WHERE id = s.account_id)) AS is_current
+        (s.id = (SELECT CASE WHEN s.kind = 'positions' THEN current_positions_snapshot_id ELSE current_snapshot_id END \
+            FROM broker_accounts WHERE id = s.account_id)) AS is_current
         """
     static let run: SQL = """
         r.id, r.trigger, r.schedule_id, r.fire_time, r.scope_kind, r.scope_id, r.actions, r.status, r.requested_by, r.total_jobs, \
@@ -106,6 +107,12 @@ extension PostgresRow {
             loginExpiresAt: try decode(named: "login_expires_at"),
             nextScheduledRunAt: try decode(named: "next_scheduled_run_at")
         )
+    }
+
+    func brokerType() throws -> BrokerType {
+        BrokerType(
+            code: try decode(named: "code"), name: try decode(named: "name"), enabled: try decode(named: "enabled"),
+            capabilities: try decode([String].self, named: "capabilities").compactMap(BrokerCapability.init(rawValue:)))
     }
 
     func holding() throws -> Holding {

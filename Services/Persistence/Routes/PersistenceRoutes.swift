@@ -62,6 +62,8 @@ struct PersistenceRoutes {
     private func registerQueries(on router: Router<ServiceRequestContext>) {
         router.on(PersistenceAPI.accountHoldings) { request, _ in try await holdings.account(request.id) }
         router.on(PersistenceAPI.portfolioHoldings) { request, _ in try await holdings.portfolio(request.id) }
+        router.on(PersistenceAPI.accountPositions) { request, _ in try await holdings.account(request.id, kind: .positions) }
+        router.on(PersistenceAPI.portfolioPositions) { request, _ in try await holdings.portfolio(request.id, kind: .positions) }
         router.on(PersistenceAPI.userHoldings) { request, _ in try await holdings.user(request.id) }
         router.on(PersistenceAPI.accountSnapshots) { request, _ in try await holdings.snapshots(request) }
         router.on(PersistenceAPI.snapshotHoldings) { request, _ in try await holdings.snapshot(request.id) }
@@ -99,14 +101,19 @@ struct PersistenceRoutes {
         router.on(PersistenceAPI.unsentFires) { _, _ in try await schedules.unsent() }
     }
 
-    /// The synchronous path: a snapshot fetched in the request, stored whole like one from the stream.
+    /// The synchronous path and statement imports: a snapshot fetched in the request, stored whole like one from the
+    /// stream; a holdings snapshot recomputes its portfolio's totals in the same transaction, as a run's end would.
     private func storeSnapshot(_ request: StoreSnapshot) async throws -> SnapshotSummary {
         if let problem = ResultCheck.problem(in: request.snapshot) { throw APIError.unprocessable(problem, field: "snapshot") }
         return try await pool.withTransaction { connection in
-            guard try connection.query("SELECT 1 FROM broker_accounts WHERE id = \(request.id)").first != nil else {
+            guard let portfolioID = try connection.query("SELECT portfolio_id FROM broker_accounts WHERE id = \(request.id)").first else {
                 throw APIError.notFound("account \(request.id) does not exist")
             }
-            _ = try SnapshotInsert.store([.init(accountID: request.id, runID: nil, jobID: nil, snapshot: request.snapshot)], on: connection)
+            let positions = request.positions == true
+            let input = SnapshotInsert.Input(accountID: request.id, runID: nil, jobID: nil, snapshot: request.snapshot, positions: positions)
+            if !(try SnapshotInsert.store([input], on: connection)).isEmpty, !positions {
+                _ = try TotalsStore.recompute(portfolioIDs: [try portfolioID.decode(Int.self, at: 0)], runID: nil, on: connection)
+            }
             return try connection.query(
                 "SELECT \(Columns.snapshot) FROM holding_snapshots s WHERE s.account_id = \(request.id) AND s.source_snapshot_id = \(request.snapshot.sourceSnapshotID)"
             ).first!.snapshotSummary()

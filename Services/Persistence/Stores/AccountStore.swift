@@ -7,20 +7,17 @@ struct AccountStore: Sendable {
     let pool: PostgresPool
 
     func brokers() async throws -> [BrokerType] {
-        try await pool.query("SELECT code, name, enabled FROM broker_types ORDER BY code").map { row in
-            BrokerType(code: try row.decode(named: "code"), name: try row.decode(named: "name"), enabled: try row.decode(named: "enabled"))
-        }
+        try await pool.query("SELECT code, name, enabled, capabilities FROM broker_types ORDER BY code").map { try $0.brokerType() }
     }
 
     func updateBroker(_ request: UpdateBroker, by actor: AuditActor) async throws -> BrokerType {
         try await pool.withTransaction { connection in
             guard
                 let row = try connection.query(
-                    "UPDATE broker_types SET enabled = \(request.enabled) WHERE code = \(request.code.uppercased()) RETURNING code, name, enabled"
+                    "UPDATE broker_types SET enabled = \(request.enabled) WHERE code = \(request.code.uppercased()) RETURNING code, name, enabled, capabilities"
                 ).first
             else { throw APIError.notFound("broker '\(request.code.prefix(40))' does not exist") }
-            let broker = BrokerType(
-                code: try row.decode(named: "code"), name: try row.decode(named: "name"), enabled: try row.decode(named: "enabled"))
+            let broker = try row.brokerType()
             try AuditLog.record(
                 on: connection, by: actor, action: request.enabled ? "enable" : "disable", entity: "broker", id: broker.code,
                 before: nil as BrokerType?,

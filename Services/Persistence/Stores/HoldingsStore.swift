@@ -8,18 +8,26 @@ import PostgresClient
 struct HoldingsStore: Sendable {
     let pool: PostgresPool
 
-    func account(_ id: Int) async throws -> AccountHoldings {
+    /// Which of an account's current snapshots a read is about.
+    enum Kind: Sendable {
+        case holdings, positions
+
+        /// The `broker_accounts` column pointing at the current snapshot of this kind.
+        var pointer: SQL { self == .holdings ? "current_snapshot_id" : "current_positions_snapshot_id" }
+    }
+
+    func account(_ id: Int, kind: Kind = .holdings) async throws -> AccountHoldings {
         try await pool.withConnection { connection in
-            guard let holdings = try await Self.accountHoldings([id], on: connection).first else {
+            guard let holdings = try await Self.accountHoldings([id], kind: kind, on: connection).first else {
                 throw APIError.notFound("account \(id) does not exist")
             }
             return holdings
         }
     }
 
-    func portfolio(_ id: Int) async throws -> PortfolioHoldings {
+    func portfolio(_ id: Int, kind: Kind = .holdings) async throws -> PortfolioHoldings {
         try await pool.withConnection { connection in
-            guard let portfolio = try await Self.portfolioHoldings(portfolioIDs: [id], on: connection).first else {
+            guard let portfolio = try await Self.portfolioHoldings(portfolioIDs: [id], kind: kind, on: connection).first else {
                 throw APIError.notFound("portfolio \(id) does not exist")
             }
             return portfolio
@@ -94,9 +102,9 @@ struct HoldingsStore: Sendable {
 
     // MARK: Shared by the readers above
 
-    static func accountHoldings(_ ids: [Int], on connection: PostgresConnection) async throws -> [AccountHoldings] {
+    static func accountHoldings(_ ids: [Int], kind: Kind = .holdings, on connection: PostgresConnection) async throws -> [AccountHoldings] {
         let accounts = try await connection.query(
-            "SELECT \(Columns.account), a.current_snapshot_id FROM broker_accounts a JOIN portfolios p ON p.id = a.portfolio_id WHERE a.id = ANY(\(ids)) ORDER BY a.id"
+            "SELECT \(Columns.account), a.\(kind.pointer) AS current_snapshot_id FROM broker_accounts a JOIN portfolios p ON p.id = a.portfolio_id WHERE a.id = ANY(\(ids)) ORDER BY a.id"
         )
         let snapshotIDs = try accounts.compactMap { try $0.decode(Int?.self, named: "current_snapshot_id") }
         var summaries: [Int: SnapshotSummary] = [:]
@@ -127,18 +135,19 @@ struct HoldingsStore: Sendable {
         }
     }
 
-    static func portfolioHoldings(portfolioIDs: [Int], on connection: PostgresConnection) async throws -> [PortfolioHoldings] {
+    static func portfolioHoldings(portfolioIDs: [Int], kind: Kind = .holdings, on connection: PostgresConnection) async throws -> [PortfolioHoldings]
+    {
         let portfolios = try await connection.query("SELECT \(Columns.portfolio) FROM portfolios p WHERE p.id = ANY(\(portfolioIDs)) ORDER BY p.id")
             .map {
                 try $0.portfolio()
             }
         let accountRows = try await connection.query(
             "SELECT id, portfolio_id FROM broker_accounts WHERE portfolio_id = ANY(\(portfolioIDs)) ORDER BY id")
-        let accounts = try await accountHoldings(try accountRows.map { try $0.decode(Int.self, at: 0) }, on: connection)
+        let accounts = try await accountHoldings(try accountRows.map { try $0.decode(Int.self, at: 0) }, kind: kind, on: connection)
         var totals: [Int: [CurrencyTotal]] = [:]
         for row in try await connection.query(
             """
-            SELECT a.portfolio_id, \(totalColumns) FROM broker_accounts a JOIN holdings h ON h.snapshot_id = a.current_snapshot_id
+            SELECT a.portfolio_id, \(totalColumns) FROM broker_accounts a JOIN holdings h ON h.snapshot_id = a.\(kind.pointer)
             WHERE a.portfolio_id = ANY(\(portfolioIDs)) AND a.status <> 'disabled' GROUP BY a.portfolio_id, h.currency ORDER BY h.currency
             """
         ) {

@@ -50,8 +50,10 @@ struct RunStore: Sendable {
                 SELECT
                     count(DISTINCT u.id) FILTER (WHERE NOT u.active) AS users,
                     count(DISTINCT p.id) FILTER (WHERE u.active AND NOT p.active) AS portfolios,
-                    count(DISTINCT a.id) FILTER (WHERE u.active AND p.active AND (a.status = 'disabled' OR NOT b.enabled)) AS accounts,
-                    count(DISTINCT a.id) FILTER (WHERE u.active AND p.active AND b.enabled AND a.status = 'reauth_required') AS reauth
+                    count(DISTINCT a.id) FILTER (WHERE u.active AND p.active AND (a.status = 'disabled' OR NOT b.enabled
+                        OR NOT ('scheduled_sync' = ANY(b.capabilities)))) AS accounts,
+                    count(DISTINCT a.id) FILTER (WHERE u.active AND p.active AND b.enabled AND 'scheduled_sync' = ANY(b.capabilities)
+                        AND a.status = 'reauth_required') AS reauth
                 FROM users u LEFT JOIN portfolios p ON p.user_id = u.id LEFT JOIN broker_accounts a ON a.portfolio_id = p.id
                     LEFT JOIN broker_types b ON b.code = a.broker_code
                 WHERE \(scope)
@@ -63,7 +65,7 @@ struct RunStore: Sendable {
                 SELECT \(runID), a.id, a.portfolio_id, a.broker_code, act.action
                 FROM users u JOIN portfolios p ON p.user_id = u.id JOIN broker_accounts a ON a.portfolio_id = p.id
                     JOIN broker_types b ON b.code = a.broker_code CROSS JOIN unnest(\(actions)::text[]) AS act(action)
-                WHERE \(scope) AND u.active AND p.active AND a.status = 'active' AND b.enabled
+                WHERE \(scope) AND u.active AND p.active AND a.status = 'active' AND b.enabled AND 'scheduled_sync' = ANY(b.capabilities)
                 ORDER BY a.id, act.action
                 """
             )
@@ -301,7 +303,8 @@ struct RunStore: Sendable {
             """
             SELECT a.id, a.portfolio_id, p.user_id, a.broker_code, a.api_key_id, a.transactions_cursor
             FROM users u JOIN portfolios p ON p.user_id = u.id JOIN broker_accounts a ON a.portfolio_id = p.id JOIN broker_types b ON b.code = a.broker_code
-            WHERE \(Self.scopeFilter(scope)) AND u.active AND p.active AND a.status = 'active' AND b.enabled \(paging.filter("a.id"))
+            WHERE \(Self.scopeFilter(scope)) AND u.active AND p.active AND a.status = 'active' AND b.enabled
+                AND 'scheduled_sync' = ANY(b.capabilities) \(paging.filter("a.id"))
             \(paging.order("a.id")) LIMIT \(paging.fetch)
             """
         )

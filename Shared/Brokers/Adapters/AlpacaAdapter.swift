@@ -7,8 +7,13 @@ import FoundationEssentials
 ///
 /// Credentials: `{"key_id": "…", "secret_key": "…"}`, sent as `APCA-API-KEY-ID` / `APCA-API-SECRET-KEY`.
 public struct AlpacaAdapter: BrokerAdapter {
-    public static let code = "ALPACA"
-    public static let requiredCredentialFields = ["key_id", "secret_key"]
+    /// Paper and live keys are separate and need their own base URL (docs.alpaca.markets/reference, Authentication);
+    /// an account picks `"environment": "paper"` in its credentials. Limit: 200 requests/min per account
+    /// (alpaca.markets/support/usage-limit-api-calls), counted here per key id.
+    public static let broker = BrokerDescription(
+        code: "ALPACA", name: "Alpaca", baseURLs: ["live": "https://api.alpaca.markets", "paper": "https://paper-api.alpaca.markets"],
+        credentialFields: ["key_id", "secret_key"], rateLimit: RateLimitRule([.init(200, per: .seconds(60))], scope: .apiKey),
+        capabilities: [.holdings, .transactions, .scheduledSync])
 
     struct ErrorBody: Decodable {
         let code: Int?

@@ -7,8 +7,9 @@ import FoundationEssentials
 ///
 /// Credentials: `{"token": "…"}`.
 public struct SandboxAdapter: BrokerAdapter {
-    public static let code = "SANDBOX"
-    public static let requiredCredentialFields = ["token"]
+    public static let broker = BrokerDescription(
+        code: "SANDBOX", name: "Sandbox broker (psync-brokersim)", baseURLs: ["live": "http://127.0.0.1:7190"], credentialFields: ["token"],
+        capabilities: [.holdings, .transactions, .scheduledSync])
 
     struct ErrorBody: Decodable {
         struct Detail: Decodable {

@@ -6,8 +6,12 @@ import FoundationEssentials
 ///
 /// Credentials: `{"access_token": "…"}`.
 public struct UpstoxAdapter: BrokerAdapter {
-    public static let code = "UPSTOX"
-    public static let requiredCredentialFields = ["access_token"]
+    /// Limits per user and per API for standard APIs: 50/s, 500/min and 2,000 per 30 min; a breach is 429 `UDAPI10005`
+    /// (upstox.com/developer/api-documentation/rate-limiting).
+    public static let broker = BrokerDescription(
+        code: "UPSTOX", name: "Upstox", baseURLs: ["live": "https://api.upstox.com"], credentialFields: ["access_token"],
+        rateLimit: RateLimitRule([.init(50, per: .seconds(1)), .init(500, per: .seconds(60)), .init(2000, per: .seconds(1800))], scope: .user),
+        capabilities: [.holdings, .scheduledSync])
 
     struct Envelope<Payload: Decodable>: Decodable {
         let status: String

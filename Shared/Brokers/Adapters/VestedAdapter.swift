@@ -1,14 +1,15 @@
 public import Contracts
 import CurlClient
 import ExactDecimal
-import FoundationEssentials
+public import FoundationEssentials
 
 /// Vested has no public API (its trades clear through DriveWealth, whose API is for partners only).
 /// Holdings come from statements instead: `psync import holdings --account N FILE.csv`, parsed by
-/// `StatementImport` and stored through the same snapshot path. Scheduled jobs for VESTED accounts
-/// fail permanently with that explanation rather than pretending to sync.
+/// `StatementImport` and stored through the same snapshot path. It is import-only: runs skip its
+/// accounts (and count them as skipped) rather than queue jobs no gateway could do.
 public struct VestedAdapter: BrokerAdapter {
-    public static let code = "VESTED"
+    public static let broker = BrokerDescription(
+        code: "VESTED", name: "Vested (statement import)", baseURLs: [:], credentialFields: [], capabilities: [.statementImport])
     static let noAPI = "VESTED has no public API; import a holdings statement with `psync import holdings --account ID FILE.csv`"
 
     public init(environment: BrokerEnvironment) {}
@@ -20,6 +21,10 @@ public struct VestedAdapter: BrokerAdapter {
     public func verify(_ credentials: BrokerCredentials) async throws -> BrokerProfile {
         throw BrokerError.permanent(Self.noAPI)
     }
+
+    public func statement(_ text: String, asOf: Date) throws -> Statement {
+        Statement(holdings: try StatementImport.holdings(from: text))
+    }
 }
 
 /// A holdings statement as CSV, validated row by row.
@@ -29,11 +34,7 @@ public struct VestedAdapter: BrokerAdapter {
 /// future, other; default stock), `last_price` (optional). Decimals are plain (`1234.50`); fields may be
 /// double-quoted. Errors name the line and column.
 public enum StatementImport {
-    /// Everything wrong with a statement, one line each.
-    public struct Problems: Error, CustomStringConvertible, Sendable {
-        public let lines: [String]
-        public var description: String { lines.joined(separator: "; ") }
-    }
+    public typealias Problems = StatementProblems
 
     static let required = ["symbol", "quantity", "average_price", "currency"]
     static let known = required + ["isin", "exchange", "asset_type", "last_price"]

@@ -11,8 +11,14 @@ public import FoundationEssentials
 /// Every call sends `X-Kite-Version: 3` and `Authorization: token api_key:access_token`.
 /// Kite times are IST without a zone and are stored in UTC; all amounts are INR.
 public struct ZerodhaAdapter: BrokerAdapter {
-    public static let code = "ZERODHA"
-    public static let requiredCredentialFields = ["api_key", "access_token"]
+    /// Limits: 10 requests/s per `api_key` for everything but quotes and orders, shared by every user of the key
+    /// (kite.trade/docs/connect/v3/exceptions "API rate limit"; staff: kite.trade/forum/discussion/10422).
+    public static let broker = BrokerDescription(
+        code: "ZERODHA", name: "Zerodha Kite Connect", baseURLs: ["live": "https://api.kite.trade"],
+        credentialFields: ["api_key", "access_token"],
+        rateLimit: RateLimitRule([.init(10, per: .seconds(1))], scope: .apiKey),
+        login: LoginFlow(redirectParameter: "request_token", secretFields: ["api_key", "api_secret"]),
+        capabilities: [.holdings, .positions, .transactions, .login, .scheduledSync])
 
     let environment: BrokerEnvironment
     let http: BrokerHTTP
@@ -197,9 +203,22 @@ public struct ZerodhaAdapter: BrokerAdapter {
     }
 
     /// The Kite login page for an API key (`PSYNC_ZERODHA_LOGIN_URL` overrides the host).
-    public func loginURL(apiKey: String) -> String {
+    public func loginURL(apiKey: String, state: String? = nil) -> String {
         let page = environment.options["LOGIN_URL"] ?? "https://kite.zerodha.com/connect/login"
-        return "\(page)?v=3&api_key=\(ParameterEncoder.escape(apiKey))"
+        // Kite hands `redirect_params` back on the redirect (kite.trade/docs/connect/v3/user/#login-flow).
+        let state = state.map { "&redirect_params=" + ParameterEncoder.escape("state=" + $0) } ?? ""
+        return "\(page)?v=3&api_key=\(ParameterEncoder.escape(apiKey))" + state
+    }
+
+    public func loginURL(_ credentials: BrokerCredentials, state: String?) throws -> String {
+        loginURL(apiKey: try credentials.require("api_key"), state: state)
+    }
+
+    /// The new access token, replacing the old one among the credentials.
+    public func completeLogin(_ credentials: BrokerCredentials, code: String) async throws -> [String: String] {
+        var fields = credentials.fields
+        fields["access_token"] = try await createSession(credentials, requestToken: code)
+        return fields
     }
 
     /// Exchanges a one-time `request_token` for an access token: checksum = SHA-256(api_key + request_token + api_secret).

@@ -79,23 +79,26 @@ public struct SyncNowResult: Codable, Sendable, Equatable {
     }
 }
 
-/// Where to send a Kite user to log in.
-public struct KiteLoginURL: Codable, Sendable, Equatable {
+/// Where to send a person to log in to their broker, and which parameter of the redirect carries the code.
+public struct LoginURL: Codable, Sendable, Equatable {
     public var accountID: Int
     public var url: String
-    public init(accountID: Int, url: String) {
+    /// The query parameter of the redirect back that holds the one-time code (`request_token` for Kite, `code` for OAuth).
+    public var redirectParameter: String
+    public init(accountID: Int, url: String, redirectParameter: String) {
         self.accountID = accountID
         self.url = url
+        self.redirectParameter = redirectParameter
     }
 }
 
-/// Completes a Kite login with the `request_token` from the redirect.
-public struct CompleteKiteLogin: Codable, Sendable {
+/// Completes a broker login with the one-time code from the redirect (Kite's `request_token`, an OAuth `code`).
+public struct CompleteLogin: Codable, Sendable {
     public var id: Int
-    public var requestToken: String
-    public init(id: Int, requestToken: String) {
+    public var code: String
+    public init(id: Int, code: String) {
         self.id = id
-        self.requestToken = requestToken
+        self.code = code
     }
 }
 
@@ -114,7 +117,7 @@ public struct KeysRotated: Codable, Sendable, Equatable {
     }
 }
 
-/// A holdings statement as CSV, for brokers without an API (VESTED).
+/// A statement as CSV, for brokers without an API (VESTED): holdings, and transactions if it has them.
 public struct ImportStatement: Codable, Sendable {
     public var id: Int
     public var csv: String
@@ -137,11 +140,11 @@ extension GatewayAPI {
     public static let syncNow = Endpoint<SyncNow, SyncNowResult>(
         .post, "/v1/accounts/{id}/sync", scopes: .operators, summary: "Fetch and store one account now"
     )
-    public static let kiteLoginURL = Endpoint<ByID, KiteLoginURL>(
-        .get, "/v1/accounts/{id}/kite/login-url", scopes: .administrators, summary: "The Kite login page for an account"
+    public static let loginURL = Endpoint<ByID, LoginURL>(
+        .get, "/v1/accounts/{id}/login-url", scopes: .administrators, summary: "The broker's login page for an account (brokers with a login)"
     )
-    public static let completeKiteLogin = Endpoint<CompleteKiteLogin, CredentialsSealed>(
-        .post, "/v1/accounts/{id}/kite/session", scopes: .administrators, summary: "Exchange a Kite request_token for a new access token"
+    public static let completeLogin = Endpoint<CompleteLogin, CredentialsSealed>(
+        .post, "/v1/accounts/{id}/login", scopes: .administrators, summary: "Exchange the code from the login redirect for a new access token"
     )
     public static let rotateKeys = Endpoint<Empty, KeysRotated>(
         .post, "/v1/keys/rotate", scopes: .administrators, summary: "Re-seal every credentials box of this broker under the current key"

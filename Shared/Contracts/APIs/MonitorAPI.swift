@@ -139,7 +139,7 @@ public struct DeadLettersRetried: Codable, Sendable, Equatable {
 /// An account that needs a new login, and what to run to fix it.
 public struct ReauthAccount: Codable, Sendable, Equatable {
     public var account: BrokerAccount
-    /// e.g. `psync kite login 12` or `psync credentials set 12`.
+    /// e.g. `psync login 12` or `psync credentials set 12`.
     public var fix: String
     public init(account: BrokerAccount, fix: String) {
         self.account = account

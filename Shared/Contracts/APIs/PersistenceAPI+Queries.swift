@@ -53,9 +53,12 @@ public struct ListTransactions: PagedRequest, Equatable {
 public struct StoreSnapshot: Codable, Sendable, Equatable {
     public var id: Int
     public var snapshot: HoldingsSnapshot
-    public init(id: Int, snapshot: HoldingsSnapshot) {
+    /// Open positions rather than holdings: they become the account's current positions, not its holdings.
+    public var positions: Bool?
+    public init(id: Int, snapshot: HoldingsSnapshot, positions: Bool? = nil) {
         self.id = id
         self.snapshot = snapshot
+        self.positions = positions
     }
 }
 
@@ -81,6 +84,12 @@ extension PersistenceAPI {
     )
     public static let portfolioHoldings = Endpoint<ByID, PortfolioHoldings>(
         .get, "/v1/portfolios/{id}/holdings", scopes: .readers, summary: "A portfolio's current holdings with totals"
+    )
+    public static let accountPositions = Endpoint<ByID, AccountHoldings>(
+        .get, "/v1/accounts/{id}/positions", scopes: .readers, summary: "An account's open positions (its latest positions snapshot)"
+    )
+    public static let portfolioPositions = Endpoint<ByID, PortfolioHoldings>(
+        .get, "/v1/portfolios/{id}/positions", scopes: .readers, summary: "A portfolio's open positions, per account, with totals"
     )
     public static let userHoldings = Endpoint<ByID, UserHoldings>(
         .get, "/v1/users/{id}/holdings", scopes: .readers, summary: "A user's current holdings, per portfolio"

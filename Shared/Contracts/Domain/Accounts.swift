@@ -41,16 +41,34 @@ public struct Portfolio: Codable, Sendable, Equatable {
     }
 }
 
-/// A broker the system knows (`ZERODHA`, `ALPACA`, `UPSTOX`, `VESTED`, `SANDBOX`).
+/// What a broker's adapter can do; declared by the adapter, stored with the broker's row.
+public enum BrokerCapability: String, Codable, Sendable, CaseIterable {
+    /// Long-term holdings from the broker's API.
+    case holdings
+    /// Open positions.
+    case positions
+    /// Trades and other transactions.
+    case transactions
+    /// A person logs in through the broker's page; the gateway completes it (`psync login`).
+    case login
+    /// Holdings (and transactions) arrive as a statement file (`psync import`).
+    case statementImport = "statement_import"
+    /// Runs queue jobs for its accounts; an import-only broker's accounts are skipped and counted.
+    case scheduledSync = "scheduled_sync"
+}
+
+/// A broker the system knows (`ZERODHA`, `ALPACA`, `UPSTOX`, `VESTED`, `SANDBOX` …), as its adapter declares it.
 public struct BrokerType: Codable, Sendable, Equatable {
     public var code: String
     public var name: String
     public var enabled: Bool
+    public var capabilities: [BrokerCapability]
 
-    public init(code: String, name: String, enabled: Bool) {
+    public init(code: String, name: String, enabled: Bool, capabilities: [BrokerCapability] = []) {
         self.code = code
         self.name = name
         self.enabled = enabled
+        self.capabilities = capabilities
     }
 }
 
