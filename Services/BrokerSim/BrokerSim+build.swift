@@ -10,6 +10,7 @@ func buildBrokerSim(_ configuration: BrokerSimConfiguration, metrics: MetricsReg
     AlpacaRoutes(simulator: simulator).register(on: app.router)
     UpstoxRoutes(simulator: simulator).register(on: app.router)
     SandboxRoutes(simulator: simulator).register(on: app.router)
+    DhanRoutes(simulator: simulator).register(on: app.router)
     ControlRoutes(simulator: simulator, requiresAdmin: configuration.service.tokens.admin != nil).register(on: app.router)
     return app
 }

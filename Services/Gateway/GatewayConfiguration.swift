@@ -73,11 +73,11 @@ struct GatewayConfiguration: Sendable {
         }
         adapterOptions = environment.values(withPrefix: prefix)
         if let limit = environment.string(prefix + "RATE_LIMIT") {
-            guard let rule = RateLimitRule.parse(limit, scope: rateLimit.scope) else {
+            guard let parsed = RateLimitRule.parse(limit, scope: rateLimit.scope) else {
                 throw ConfigurationError(
                     "\(prefix)RATE_LIMIT must be rates such as 10/s, 200/m or 50/s,500/m,2000/30m (0 for none), got '\(limit.prefix(40))'")
             }
-            rateLimit = rule
+            rateLimit = rateLimit.with(windows: parsed.windows)
         }
         concurrency = try environment.int("PSYNC_GATEWAY_CONCURRENCY", in: 1...4096) ?? concurrency
         accountConcurrency = try environment.int("PSYNC_ACCOUNT_CONCURRENCY", in: 0...1000) ?? accountConcurrency

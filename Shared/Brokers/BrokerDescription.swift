@@ -77,10 +77,13 @@ public struct RateLimitRule: Sendable, Equatable {
 
     public var windows: [Window]
     public var scope: Scope
+    /// For `.user`: the credential field holding the broker's id of the user (Upstox `user_id`, Dhan `client_id`).
+    public var userField: String
 
-    public init(_ windows: [Window], scope: Scope) {
+    public init(_ windows: [Window], scope: Scope, userField: String = "user_id") {
         self.windows = windows
         self.scope = scope
+        self.userField = userField
     }
 
     /// No limit.
@@ -103,6 +106,11 @@ public struct RateLimitRule: Sendable, Equatable {
             windows.append(Window(limit, per: .seconds(seconds * count)))
         }
         return RateLimitRule(windows, scope: scope)
+    }
+
+    /// This rule with other windows (a setting's), keeping who it counts.
+    public func with(windows: [Window]) -> RateLimitRule {
+        RateLimitRule(windows, scope: scope, userField: userField)
     }
 
     public var text: String { windows.isEmpty ? "0" : windows.map(\.description).joined(separator: ",") }

@@ -9,6 +9,7 @@ public enum BrokerRegistry {
         UpstoxAdapter.self,
         SandboxAdapter.self,
         VestedAdapter.self,
+        DhanAdapter.self,
     ]
 
     private static let byCode: [String: any BrokerAdapter.Type] = Dictionary(

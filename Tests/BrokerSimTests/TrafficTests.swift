@@ -89,7 +89,7 @@ struct TrafficTests {
         let report = try decodeControl(StatsReport.self, try await sim.control("GET", "/sim/stats"))
         #expect(report.requests == 6)
         #expect(report.byStatus == ["200": 5, "403": 1])
-        #expect(report.byBroker == ["kite": 3, "alpaca": 1, "upstox": 1, "sandbox": 1])
+        #expect(report.byBroker == ["kite": 3, "alpaca": 1, "upstox": 1, "sandbox": 1, "dhan": 0])
         #expect(report.byKey["kite-api-key"]?.requests == 2)
         #expect(report.byKey["alpaca-stats"]?.requests == 1)
         #expect(report.keys == 4 && report.rateLimited == 0)

@@ -42,15 +42,16 @@ struct RateLimiterTests {
     @Test("per user, two users never share a bucket, even on one app; per API key, accounts on one key do")
     func keys() {
         let upstox = ["access_token": "t", "client_id": "the-app"]
-        let first = RateLimitKey.make(upstox.merging(["user_id": "U1"]) { $1 }, accountID: 1, apiKeyID: "app", scope: .user)
-        let second = RateLimitKey.make(upstox.merging(["user_id": "U2"]) { $1 }, accountID: 2, apiKeyID: "app", scope: .user)
+        let first = RateLimitKey.make(upstox.merging(["user_id": "U1"]) { $1 }, accountID: 1, apiKeyID: "app", rule: .init([], scope: .user))
+        let second = RateLimitKey.make(upstox.merging(["user_id": "U2"]) { $1 }, accountID: 2, apiKeyID: "app", rule: .init([], scope: .user))
         #expect(first != second && first.hasPrefix("user-") && !first.contains("U1"))
-        #expect(RateLimitKey.make(upstox, accountID: 3, apiKeyID: "app", scope: .user) == "account-3", "no user id: the account alone")
+        #expect(
+            RateLimitKey.make(upstox, accountID: 3, apiKeyID: "app", rule: .init([], scope: .user)) == "account-3", "no user id: the account alone")
         let kite = ["api_key": "shared", "access_token": "t"]
         #expect(
-            RateLimitKey.make(kite, accountID: 1, apiKeyID: nil, scope: .apiKey)
-                == RateLimitKey.make(kite, accountID: 2, apiKeyID: nil, scope: .apiKey))
-        #expect(RateLimitKey.make(kite, accountID: 1, apiKeyID: "kite-1", scope: .apiKey) == "id-kite-1")
+            RateLimitKey.make(kite, accountID: 1, apiKeyID: nil, rule: .init([], scope: .apiKey))
+                == RateLimitKey.make(kite, accountID: 2, apiKeyID: nil, rule: .init([], scope: .apiKey)))
+        #expect(RateLimitKey.make(kite, accountID: 1, apiKeyID: "kite-1", rule: .init([], scope: .apiKey)) == "id-kite-1")
     }
 
     @Test("rules parse from settings and every adapter declares its documented limit")

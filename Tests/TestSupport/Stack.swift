@@ -67,6 +67,7 @@ public final class Stack: @unchecked Sendable {
         if let persistence = first("psync-persistence") { environment["PSYNC_PERSISTENCE_URL"] = persistence.baseURL }
         if let brokersim = first("psync-brokersim") {
             for broker in ["SANDBOX", "ZERODHA", "ALPACA", "UPSTOX"] { environment["PSYNC_\(broker)_BASE_URL"] = brokersim.baseURL }
+            environment["PSYNC_DHAN_BASE_URL"] = brokersim.baseURL + "/dhan"
         }
         if let dispatcher = first("psync-dispatcher") { environment["PSYNC_DISPATCHER_URL"] = dispatcher.baseURL }
         if let scheduler = first("psync-scheduler") { environment["PSYNC_SCHEDULER_URL"] = scheduler.baseURL }

@@ -29,7 +29,8 @@ struct ExpectedPosition: Codable, Sendable, Equatable {
     var assetType = "stock"
     var quantity: String
     var averagePrice: String
-    var lastPrice: String
+    /// `nil` where the broker sends none (Dhan).
+    var lastPrice: String?
     var currency: String
     /// Kite's split of `quantity`: free, unsettled (T+1), pledged.
     var free: String?
@@ -51,7 +52,7 @@ struct ExpectedPosition: Codable, Sendable, Equatable {
         currency = priced.position.currency
     }
 
-    init(symbol: String, exchange: String?, isin: String?, assetType: String, quantity: String, averagePrice: String, lastPrice: String) {
+    init(symbol: String, exchange: String?, isin: String?, assetType: String, quantity: String, averagePrice: String, lastPrice: String?) {
         self.symbol = symbol
         self.exchange = exchange
         self.isin = isin

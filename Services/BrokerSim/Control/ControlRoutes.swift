@@ -65,7 +65,7 @@ struct ControlRoutes {
             let settings = simulator.settings
             let formatName = parameters["format"].map(String.init) ?? "sandbox"
             guard let broker = Broker(rawValue: formatName) else {
-                throw APIError.badRequest("format must be kite, alpaca, upstox or sandbox, got '\(formatName.prefix(40))'")
+                throw APIError.badRequest("format must be kite, alpaca, upstox, sandbox or dhan, got '\(formatName.prefix(40))'")
             }
             guard let token = parameters["token"].map(String.init), !token.isEmpty else { throw APIError.badRequest("token is required") }
             var day = settings.day
@@ -79,6 +79,7 @@ struct ControlRoutes {
             let holdings = simulator.portfolios.holdings(key)
             switch (broker, parameters["what"].map(String.init) ?? "holdings") {
             case (.kite, "holdings"): return try Self.json(KiteExpected.holdings(holdings, token: token))
+            case (.dhan, "holdings"): return try Self.json(DhanBody.expectedHoldings(holdings, token: token))
             case (.kite, "positions"):
                 return try Self.json(KiteExpected.positions(simulator.portfolios.trades(key), holdings: holdings, token: token))
             case (_, "holdings"): return try Self.json(holdings.map(ExpectedPosition.init))

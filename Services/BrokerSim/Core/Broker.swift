@@ -2,7 +2,7 @@ import SandboxData
 
 /// The wire formats the simulator speaks.
 enum Broker: String, Sendable, CaseIterable, Codable {
-    case kite, alpaca, upstox, sandbox
+    case kite, alpaca, upstox, sandbox, dhan
 
     /// Which instruments its accounts hold: Alpaca's are US ones, the others Indian.
     var market: SimulatedPortfolio.Market {
@@ -16,6 +16,7 @@ enum Broker: String, Sendable, CaseIterable, Codable {
         case .alpaca: 1
         case .upstox: 2
         case .sandbox: 3
+        case .dhan: 4
         }
     }
 }

@@ -51,6 +51,10 @@ enum HostileBody {
             Shape(head: #"{"status":"success","data":["#, tail: "]}", hasTime: false, time: iso) { q, p, _ in
                 #"{"isin":"INE000A01000","exchange":"NSE","tradingsymbol":"HOSTILE","trading_symbol":"HOSTILE","quantity":\#(q),"t1_quantity":0,"average_price":\#(p),"last_price":\#(p)}"#
             }
+        case (.dhan, _):
+            Shape(head: "[", tail: "]", hasTime: false, time: iso) { q, p, _ in
+                #"{"exchange":"NSE","tradingSymbol":"HOSTILE","securityId":"1","isin":"INE000A01000","totalQty":\#(q),"t1Qty":0,"collateralQty":0,"avgCostPrice":\#(p)}"#
+            }
         case (.sandbox, "/sandbox/v1/transactions"):
             Shape(head: #"{"transactions":["#, tail: #"],"next_cursor":"day-0"}"#, hasTime: true, time: iso) { q, p, t in
                 #"{"id":"H1","type":"buy","symbol":"HOSTILE","quantity":"\#(q)","price":"\#(p)","amount":"\#(p)","currency":"INR","executed_at":"\#(t)"}"#

@@ -48,7 +48,7 @@ struct GatewayRoutes: Sendable {
             throw APIError(status: 502, code: "broker_auth", message: expired.message + loginHint(account))
         }
         do {
-            return try vault.open(box, apiKeyID: account.apiKeyID, scope: description.rateLimit.scope)
+            return try vault.open(box, apiKeyID: account.apiKeyID, rule: description.rateLimit)
         } catch let error as BrokerError {
             throw APIError.unprocessable(error.message, field: "id")
         }

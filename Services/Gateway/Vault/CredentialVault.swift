@@ -20,8 +20,8 @@ struct CredentialVault: Sendable {
         return try keys.seal(plaintext, associatedData: associatedData(accountID))
     }
 
-    /// The account's credentials, counted against the rate-limit key `RateLimitKey` gives for `scope`.
-    func open(_ stored: SealedCredentials, apiKeyID: String?, scope: RateLimitRule.Scope) throws -> BrokerCredentials {
+    /// The account's credentials, counted against the rate-limit key `RateLimitKey` gives under `rule`.
+    func open(_ stored: SealedCredentials, apiKeyID: String?, rule: RateLimitRule) throws -> BrokerCredentials {
         let keys = try ring()
         let box: SealedBox
         let plaintext: [UInt8]
@@ -35,7 +35,7 @@ struct CredentialVault: Sendable {
         guard let fields = try? JSONCoding.decode([String: String].self, from: plaintext) else {
             throw BrokerError.auth("the stored credentials of account \(stored.accountID) are not a JSON object of strings")
         }
-        return BrokerCredentials(fields, rateLimitKey: RateLimitKey.make(fields, accountID: stored.accountID, apiKeyID: apiKeyID, scope: scope))
+        return BrokerCredentials(fields, rateLimitKey: RateLimitKey.make(fields, accountID: stored.accountID, apiKeyID: apiKeyID, rule: rule))
     }
 
     /// Re-seals under the current key (rotation); the plaintext never leaves this call.

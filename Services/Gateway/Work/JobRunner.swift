@@ -46,7 +46,7 @@ struct JobRunner: Sendable {
                 throw BrokerError.auth("account \(job.accountID) has no credentials; set them with `psync credentials set \(job.accountID)`")
             }
             if let expired = LoginExpiry.failure(of: box, broker: broker, now: Date()) { throw expired }
-            let opened = try vault.open(box, apiKeyID: job.apiKeyID, scope: type(of: adapter).broker.rateLimit.scope)
+            let opened = try vault.open(box, apiKeyID: job.apiKeyID, rule: type(of: adapter).broker.rateLimit)
             fetched = .success(try await adapter.fetch(job.action, opened, cursor: job.cursor))
         } catch is CancellationError {
             return nil

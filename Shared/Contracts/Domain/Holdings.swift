@@ -103,6 +103,8 @@ public struct SnapshotNote: Codable, Sendable, Equatable, Hashable {
         case pnlMismatch = "pnl_mismatch"
         /// Part of the snapshot could not be fetched (Kite's mutual funds refused); the rest is stored.
         case partUnavailable = "part_unavailable"
+        /// The broker's quantities do not add up (Dhan: unsettled + pledged above the total); the total is stored.
+        case quantityMismatch = "quantity_mismatch"
     }
 
     public var kind: Kind
