@@ -23,7 +23,8 @@ struct DhanDialect: BrokerDialect {
         switch failure {
         case .badRequest(let message): Self.error(.badRequest, type: "Input_Exception", code: "DH-905", message)
         case .unauthorized(let message): Self.error(.unauthorized, type: "Invalid_Authentication", code: "DH-901", message)
-        case .rateLimited: Self.error(.tooManyRequests, type: "Rate_Limit", code: "DH-904", "Too many requests on server from single user breaching rate limits.")
+        case .rateLimited:
+            Self.error(.tooManyRequests, type: "Rate_Limit", code: "DH-904", "Too many requests on server from single user breaching rate limits.")
         case .unavailable: Self.error(.serviceUnavailable, type: "Network_Error", code: "DH-909", "Network error; please retry.")
         }
     }
