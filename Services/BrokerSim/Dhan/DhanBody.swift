@@ -69,8 +69,9 @@ enum DhanBody {
                 price: trade.price.exactText, multiplier: 1, into: &json)
         }
         if shapes.derivatives {
-            write(client: client, symbol: contract.symbol, segment: contract.segment, product: "MARGIN", net: contract.lots, price: contract.price,
-                multiplier: contract.multiplier, into: &json)
+            write(
+                client: client, symbol: contract.symbol, segment: contract.segment, product: "MARGIN", net: contract.lots,
+                price: contract.price, multiplier: contract.multiplier, into: &json)
         }
         json.endArray()
         return json.buffer
