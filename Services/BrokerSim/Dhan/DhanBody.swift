@@ -65,7 +65,8 @@ enum DhanBody {
         for trade in trades {
             let buying = trade.side == "BUY"
             let quantity = Int((Micros(text: trade.quantity.exactText) ?? .zero).value / Micros.scale)
-            write(client: client, symbol: trade.symbol, segment: trade.exchange + "_EQ", product: "CNC", net: buying ? quantity : -quantity,
+            write(
+                client: client, symbol: trade.symbol, segment: trade.exchange + "_EQ", product: "CNC", net: buying ? quantity : -quantity,
                 price: trade.price.exactText, multiplier: 1, into: &json)
         }
         if shapes.derivatives {
