@@ -175,4 +175,38 @@ struct SnapshotWriteTests {
         #expect(completion.run.counts == RunCounts(total: 2, succeeded: 1, failed: 1, reauthRequired: 1))
         await fixture.stop()
     }
+    @Test("a result naming another account, portfolio, run or broker than its job's row is dead-lettered and changes nothing")
+    func forgedResults() async throws {
+        let fixture = try await PersistenceFixture.start()
+        let (_, _, accounts) = try await fixture.makeAccounts(2)
+        let (run, jobs) = try await fixture.makeRun(.all)
+        let victim = accounts.first { $0.id != jobs[0].accountID }!
+        // Whoever can write to the results stream tries to put holdings into another account through a real job.
+        var otherAccount = Sample.success(jobs[0], holdings: Sample.holdings(3))
+        otherAccount.accountID = victim.id
+        var otherPortfolio = Sample.success(jobs[0], holdings: Sample.holdings(3))
+        otherPortfolio.portfolioID += 1000
+        var otherRun = Sample.success(jobs[0], holdings: Sample.holdings(3))
+        otherRun.runID = nil
+        var otherBroker = Sample.success(jobs[0], holdings: Sample.holdings(3))
+        otherBroker.brokerCode = "ZZZ"
+        var noJob = Sample.success(jobs[0], holdings: Sample.holdings(3))
+        noJob.jobID = 987_654
+        try await fixture.publish([otherAccount, otherPortfolio, otherRun, otherBroker, noJob])
+        let letters = DeadLetterQueue(redis: fixture.redis)
+        try await eventually("five dead letters") { try await letters.count() == 5 }
+        let reasons = try await letters.list(count: 10).map(\.reason)
+        #expect(reasons.contains("the result for job \(jobs[0].id) names account \(victim.id), the job's is \(jobs[0].accountID)"), "\(reasons)")
+        #expect(reasons.contains { $0.contains("names portfolio") } && reasons.contains { $0.contains("names run none") })
+        #expect(reasons.contains { $0.contains("names broker ZZZ") } && reasons.contains("job 987654 does not exist"))
+        #expect(try await fixture.count("SELECT count(*) FROM holding_snapshots") == 0)
+        #expect(try await fixture.admin.call(PersistenceAPI.getJob, ByID(id: jobs[0].id)).job.status == .queued)
+        // The job's own result still lands, in its own account.
+        try await fixture.publish([Sample.success(jobs[0], holdings: Sample.holdings(3))])
+        try await fixture.waitForJob(jobs[0].id, .succeeded)
+        #expect(try await fixture.count("SELECT count(*) FROM holding_snapshots WHERE account_id = \(jobs[0].accountID)") == 1)
+        #expect(try await fixture.count("SELECT count(*) FROM holding_snapshots WHERE account_id <> \(jobs[0].accountID)") == 0)
+        #expect(try await fixture.admin.call(PersistenceAPI.getRun, ByID(id: run.id)).run.counts.succeeded == 1)
+        await fixture.stop()
+    }
 }

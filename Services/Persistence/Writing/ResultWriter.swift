@@ -31,15 +31,24 @@ struct ResultWriter: Sendable {
         var failures: [Int: JobResult] = [:]
     }
 
-    /// Writes `batch`; returns the entries refused (bad data), with the reason, to be dead-lettered.
+    /// Writes `batch`; returns the entries refused (bad data, or a job they do not match), with the reason, to be
+    /// dead-lettered.
     func write(_ batch: [Delivery<JobResult>]) async throws -> [StreamID: String] {
         var refused: [StreamID: String] = [:]
-        var results: [JobResult] = []
+        var checked: [Delivery<JobResult>] = []
         for delivery in batch {
             if let problem = ResultCheck.problem(in: delivery.message) {
                 refused[delivery.id] = problem
             } else {
-                results.append(delivery.message)
+                checked.append(delivery)
+            }
+        }
+        let owners = try await JobOwners.load(checked.map(\.message.jobID), from: pool)
+        var results: [JobResult] = []
+        for delivery in checked {
+            switch owners.bind(delivery.message) {
+            case .success(let result): results.append(result)
+            case .failure(let problem): refused[delivery.id] = problem.message
             }
         }
         try await store(results)
