@@ -21,11 +21,12 @@ func buildGateway(_ configuration: GatewayConfiguration, metrics: MetricsRegistr
             return http
         }())
     let identity = ServiceIdentity(service: "psync-gateway", broker: broker)
+    let keyHealth = KeyHealth()
     var app = ServiceApp(
         identity: identity,
         configuration: configuration.service,
         metrics: metrics,
-        readiness: [.redis(redis)],
+        readiness: [.redis(redis), ReadinessCheck(name: "credential keys") { try keyHealth.check() }],
         heartbeat: redis,
         logger: logger
     )
@@ -61,6 +62,8 @@ func buildGateway(_ configuration: GatewayConfiguration, metrics: MetricsRegistr
         events: events,
         backoff: Backoff(base: configuration.retryBase, ceiling: configuration.retryMax, retryAfterCeiling: configuration.retryAfterMax),
         maxAttempts: configuration.maxAttempts,
+        ownFaultDelay: configuration.ownFaultDelay,
+        keyHealth: keyHealth,
         logger: logger
     )
     GatewayRoutes(broker: broker, adapter: adapter, vault: vault, credentials: credentials, persistence: persistence, logger: logger)

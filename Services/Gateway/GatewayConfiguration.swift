@@ -33,6 +33,9 @@ struct GatewayConfiguration: Sendable {
     var brokerMaxBody = 32 << 20
     /// The longest wait a broker's Retry-After is obeyed for (`PSYNC_RETRY_AFTER_MAX`).
     var retryAfterMax: Duration = .seconds(15 * 60)
+    /// A job that met a fault of our own (persistence, Postgres or Redis away) runs again after this, its attempts
+    /// unchanged (`PSYNC_OWN_FAULT_DELAY`).
+    var ownFaultDelay: Duration = .seconds(5)
     /// Jobs left pending this long by a replica that died are taken over (`PSYNC_CLAIM_IDLE`).
     var claimIdle: Duration = .seconds(30)
     /// A job delivered more often than this is dead-lettered (`PSYNC_MAX_DELIVERIES`).
@@ -87,6 +90,7 @@ struct GatewayConfiguration: Sendable {
         brokerTimeout = try environment.duration("PSYNC_BROKER_TIMEOUT") ?? brokerTimeout
         if let text = environment.string("PSYNC_BROKER_MAX_BODY") { brokerMaxBody = try Self.parseSize(text, name: "PSYNC_BROKER_MAX_BODY") }
         retryAfterMax = try environment.duration("PSYNC_RETRY_AFTER_MAX") ?? retryAfterMax
+        ownFaultDelay = try environment.duration("PSYNC_OWN_FAULT_DELAY") ?? ownFaultDelay
         claimIdle = try environment.duration("PSYNC_CLAIM_IDLE") ?? claimIdle
         maxDeliveries = try environment.int("PSYNC_MAX_DELIVERIES", in: 1...1000) ?? maxDeliveries
         drainTimeout = try environment.duration("PSYNC_DRAIN_TIMEOUT") ?? drainTimeout
@@ -105,10 +109,10 @@ struct GatewayConfiguration: Sendable {
         throw ConfigurationError("\(name) must be a size from 1KiB to 1GiB such as 32MiB, 512KiB or a number of bytes, got '\(text.prefix(20))'")
     }
 
-    /// The broker's key ring: `PSYNC_<BROKER>_KEY` given directly, or derived with HKDF from `PSYNC_MASTER_KEY`;
-    /// `PSYNC_PREVIOUS_MASTER_KEYS` (`id:hex,id:hex`) still open boxes sealed before a rotation.
+    /// The broker's key ring: `PSYNC_<BROKER>_KEY` given directly (id `PSYNC_<BROKER>_KEY_ID`, else
+    /// `PSYNC_MASTER_KEY_ID`, else `k1`), with `PSYNC_<BROKER>_PREVIOUS_KEYS` (`id:hex,id:hex`) still opening boxes
+    /// sealed before a rotation; or derived with HKDF from `PSYNC_MASTER_KEY`, with `PSYNC_PREVIOUS_MASTER_KEYS`.
     static func keyRing(_ environment: EnvironmentReader, broker: String) throws -> KeyRing? {
-        let currentID = environment.string("PSYNC_MASTER_KEY_ID") ?? "k1"
         var keys: [String: SymmetricKey] = [:]
         func key(_ hex: String, _ name: String) throws -> SymmetricKey {
             do {
@@ -117,19 +121,28 @@ struct GatewayConfiguration: Sendable {
                 throw ConfigurationError("\(name) must be 64 hex digits (a 256-bit key)")
             }
         }
+        let currentID: String
+        let previousName: String
+        let derive: (SymmetricKey) throws -> SymmetricKey
         if let direct = try environment.secret("PSYNC_\(broker)_KEY") {
+            currentID = environment.string("PSYNC_\(broker)_KEY_ID") ?? environment.string("PSYNC_MASTER_KEY_ID") ?? "k1"
             keys[currentID] = try key(direct, "PSYNC_\(broker)_KEY")
+            previousName = "PSYNC_\(broker)_PREVIOUS_KEYS"
+            derive = { $0 }
         } else if let master = try environment.secret("PSYNC_MASTER_KEY") {
-            keys[currentID] = try KeyRing.deriveKey(master: try key(master, "PSYNC_MASTER_KEY"), info: "psync credentials \(broker)")
+            currentID = environment.string("PSYNC_MASTER_KEY_ID") ?? "k1"
+            derive = { try KeyRing.deriveKey(master: $0, info: "psync credentials \(broker)") }
+            keys[currentID] = try derive(try key(master, "PSYNC_MASTER_KEY"))
+            previousName = "PSYNC_PREVIOUS_MASTER_KEYS"
         } else {
             return nil
         }
-        for entry in (try environment.secret("PSYNC_PREVIOUS_MASTER_KEYS") ?? "").split(separator: ",") {
+        for entry in (try environment.secret(previousName) ?? "").split(separator: ",") {
             let parts = entry.split(separator: ":", maxSplits: 1).map { String($0).trimmingCharacters(in: " ") }
             guard parts.count == 2, !parts[0].isEmpty, parts[0] != currentID else {
-                throw ConfigurationError("PSYNC_PREVIOUS_MASTER_KEYS must be id:hex pairs separated by commas, with ids other than the current one")
+                throw ConfigurationError("\(previousName) must be id:hex pairs separated by commas, with ids other than the current one")
             }
-            keys[parts[0]] = try KeyRing.deriveKey(master: try key(parts[1], "PSYNC_PREVIOUS_MASTER_KEYS"), info: "psync credentials \(broker)")
+            keys[parts[0]] = try derive(try key(parts[1], previousName))
         }
         return try KeyRing(current: currentID, keys: keys)
     }

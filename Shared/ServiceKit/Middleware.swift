@@ -73,6 +73,8 @@ public struct ErrorMiddleware: RouterMiddleware {
         switch error {
         case let error as APIError:
             return error
+        case let error as any APIErrorConvertible:
+            return error.apiError
         case let error as DecodingError:
             return .badRequest(error.fieldMessage, details: error.fieldName.map { .object(["field": .string($0)]) })
         case let error as HTTPError:

@@ -94,7 +94,7 @@ struct RateLimiter: Sendable {
         do {
             reply = try await redis.evaluate(Self.script, keys: keys, arguments: arguments)
         } catch {
-            throw BrokerError.transient("the rate limiter is unavailable: \(error)")
+            throw OwnFault.unavailable("the rate limiter is unavailable: \(error)")
         }
         let wait = reply.int ?? 0
         waits.recordMicroseconds(wait)
@@ -149,7 +149,7 @@ struct AccountLimiter: Sendable {
                     arguments: [.init(limit), .init(Int(lease.components.seconds) * 1000), .init(holder)]
                 )
             } catch {
-                throw BrokerError.transient("the account limiter is unavailable: \(error)")
+                throw OwnFault.unavailable("the account limiter is unavailable: \(error)")
             }
             if granted == .integer(1) { return holder }
             try await Task.sleep(for: delay)

@@ -28,8 +28,13 @@ struct CredentialVault: Sendable {
         do {
             box = try SealedBox(base64: stored.sealedBox)
             plaintext = try keys.open(box, associatedData: associatedData(stored.accountID))
+        } catch let error as CryptoError where error.isUnknownKeyID {
+            // Our set-up, not the account: this replica lacks a key others (or an earlier rotation) used.
+            throw OwnFault.configuration(
+                "the credentials of account \(stored.accountID) are sealed with a key this gateway does not hold (\(error.message)); "
+                    + "give it every key id in use (PSYNC_MASTER_KEY / PSYNC_\(broker)_KEY and the previous keys)")
         } catch let error as CryptoError {
-            // A box that does not open needs new credentials: the account must log in again.
+            // A box that was altered, or sealed for another account, needs new credentials: the account must log in again.
             throw BrokerError.auth("the stored credentials of account \(stored.accountID) cannot be opened: \(error.message)")
         }
         guard let fields = try? JSONCoding.decode([String: String].self, from: plaintext) else {
@@ -50,7 +55,7 @@ struct CredentialVault: Sendable {
 
     private func ring() throws -> KeyRing {
         guard let keys else {
-            throw APIError.unavailable("this gateway has no credential key; set PSYNC_MASTER_KEY (or PSYNC_\(broker)_KEY)")
+            throw OwnFault.configuration("this gateway has no credential key; set PSYNC_MASTER_KEY (or PSYNC_\(broker)_KEY)")
         }
         return keys
     }

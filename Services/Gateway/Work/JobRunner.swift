@@ -18,6 +18,9 @@ struct JobRunner: Sendable {
     let events: EventBuffer
     let backoff: Backoff
     let maxAttempts: Int
+    /// How long a job waits after a fault of our own (persistence, Postgres or Redis away) before it runs again.
+    let ownFaultDelay: Duration
+    let keyHealth: KeyHealth
     let logger: Logger
 
     /// What finishing a job writes to Redis, in order; `nil` when the job was interrupted by shutdown (left pending).
@@ -42,7 +45,15 @@ struct JobRunner: Sendable {
         let fetched: Result<FetchResult, BrokerError>
         do {
             lease = try await accounts.acquire(job.accountID, holder: "\(worker):\(delivery.id)")
-            guard let box = try await credentials.box(for: job.accountID) else {
+            let stored: SealedCredentials?
+            do {
+                stored = try await credentials.box(for: job.accountID)
+            } catch is CancellationError {
+                throw CancellationError()
+            } catch {
+                throw OwnFault.unavailable("the credentials could not be fetched from persistence: \(error)")
+            }
+            guard let box = stored else {
                 throw BrokerError.auth("account \(job.accountID) has no credentials; set them with `psync credentials set \(job.accountID)`")
             }
             if let expired = LoginExpiry.failure(of: box, broker: broker, now: Date()) { throw expired }
@@ -50,10 +61,10 @@ struct JobRunner: Sendable {
             fetched = .success(try await adapter.fetch(job.action, opened, cursor: job.cursor))
         } catch is CancellationError {
             return nil
+        } catch let fault as OwnFault {
+            return Task.isCancelled ? nil : requeue(delivery, after: fault, lease: lease, logger: logger)
         } catch let error as BrokerError {
             fetched = .failure(error)
-        } catch let error as APIError {
-            fetched = .failure(BrokerError(error.status == 503 ? .transient : .permanent, error.message))
         } catch {
             fetched = .failure(.transient("\(error)"))
         }
@@ -122,6 +133,31 @@ struct JobRunner: Sendable {
         }
         commands.append(["XACK", .init(StreamNames.jobs(broker: broker)), .init(StreamNames.Group.gateway), .init(delivery.id.description)])
         return Completion(commands: commands, outcome: result.outcome, failure: result.failureKind)
+    }
+
+    /// A fault of our own: the job goes back to the queue as it came (the same attempt), due after `ownFaultDelay` (a
+    /// replica missing a key hands it on within a second, for a replica that has it). No result is written, so
+    /// neither the job's attempts nor the account's status change; the run simply waits.
+    private func requeue(_ delivery: Delivery<JobMessage>, after fault: OwnFault, lease: String?, logger: Logger) -> Completion? {
+        let job = delivery.message
+        keyHealth.record(fault)
+        guard let body = try? JSONCoding.encode(job) else { return nil }
+        let delay = fault.kind == .configuration ? .seconds(1) : ownFaultDelay
+        let due = Date().addingTimeInterval(Double(delay.components.seconds) + Double(delay.components.attoseconds) / 1e18)
+        var commands: [[RedisArgument]] = []
+        if let lease { commands.append(accounts.releaseCommand(job.accountID, holder: lease)) }
+        commands.append([
+            "ZADD", .init(StreamNames.delayed(broker: broker)), .init(String(Int64(due.timeIntervalSince1970 * 1000))), .init(bytes: body),
+        ])
+        commands.append(["XACK", .init(StreamNames.jobs(broker: broker)), .init(StreamNames.Group.gateway), .init(delivery.id.description)])
+        events.add(
+            Event(
+                kind: .jobRetrying, runID: job.runID, jobID: job.jobID, accountID: job.accountID, brokerCode: broker, worker: worker,
+                attempt: job.attempt, message: "waiting for our own fault to clear: \(fault.message)", nextAttemptAt: due))
+        logger.warning(
+            "job put back after a fault of our own; its attempts are unchanged",
+            metadata: ["error": "\(fault.message)", "job.attempt": "\(job.attempt)"])
+        return Completion(commands: commands, outcome: .retrying, failure: nil)
     }
 
     /// The dead-letter entry for a job that used up its attempts: the job as it arrived, with the reason.

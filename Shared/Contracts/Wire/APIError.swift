@@ -101,3 +101,8 @@ public struct ErrorEnvelope: Codable, Sendable, Equatable {
         self.error = error
     }
 }
+
+/// An error of a service's own that knows which `APIError` it is at the HTTP edge (the error middleware asks).
+public protocol APIErrorConvertible: Error {
+    var apiError: APIError { get }
+}

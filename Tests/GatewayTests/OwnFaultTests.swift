@@ -1,0 +1,93 @@
+import Contracts
+import CurlClient
+import Foundation
+import PostgresClient
+import RPC
+import RedisClient
+import Streams
+import TestSupport
+import Testing
+
+/// Faults of our own — Postgres away, a replica without the key its boxes were sealed with — are never charged to
+/// a job's attempts or an account's status.
+@Suite("Faults of our own never consume attempts or change an account")
+struct OwnFaultTests {
+    /// Settings under which a fault charged to the broker would kill a job within a second.
+    static let impatient = ["PSYNC_MAX_ATTEMPTS": "2", "PSYNC_RETRY_BASE": "10ms", "PSYNC_RETRY_MAX": "20ms", "PSYNC_OWN_FAULT_DELAY": "300ms"]
+
+    @Test("Postgres away mid-run: jobs wait with their attempts unchanged, nothing is dead-lettered, then each syncs once")
+    func postgresAway() async throws {
+        let postgres = try await PostgresServer()
+        let stack = try await Stack.start(postgres: postgres)
+        try await stack.launch("psync-brokersim")
+        let first = try await stack.launchGateway("SANDBOX")
+        let accounts = try await stack.makeAccounts(broker: "SANDBOX", count: 5) { ["token": "own-fault-\($0)"] }
+        await first.child.stop()
+        let (run, jobs) = try await stack.enqueueRun(.all)
+        await postgres.stop()
+        // A new replica has no credentials cached: every job needs persistence, which cannot reach Postgres.
+        try await stack.launchGateway("SANDBOX", environment: Self.impatient)
+        try await Task.sleep(for: .seconds(4))
+        #expect(try await stack.redis.xlen(StreamNames.deadLetters) == 0, "\(stack.logs().suffix(3000))")
+        try await postgres.start()
+        let detail = try await stack.waitForRun(run.id, timeout: .seconds(60))
+        #expect(detail.run.counts.succeeded == jobs.count, "\(detail.failures)")
+        #expect(try await stack.count("SELECT count(*)::int FROM jobs WHERE attempts <> 1") == 0, "no attempt was spent on our outage")
+        #expect(try await stack.count("SELECT count(*)::int FROM broker_accounts WHERE status <> 'active' OR last_error IS NOT NULL") == 0)
+        #expect(try await stack.redis.xlen(StreamNames.deadLetters) == 0)
+        #expect(accounts.count == 5)
+        await stack.stop()
+        await postgres.stop()
+    }
+
+    @Test("a replica without the key id of the boxes says it is not ready and changes no account; one with the key syncs them")
+    func unknownKeyID() async throws {
+        let stack = try await Stack.start()
+        try await stack.launch("psync-brokersim")
+        let sealer = try await stack.launchGateway("SANDBOX")
+        _ = try await stack.makeAccounts(broker: "SANDBOX", count: 3) { ["token": "keyed-\($0)"] }
+        await sealer.child.stop()
+        let (run, jobs) = try await stack.enqueueRun(.all)
+        var wrong = Self.impatient
+        wrong["PSYNC_MASTER_KEY"] = String(repeating: "7e", count: 32)
+        wrong["PSYNC_MASTER_KEY_ID"] = "k9"
+        let misconfigured = try await stack.launchGateway("SANDBOX", environment: wrong)
+        try await eventually("the replica to report its key problem") {
+            let ready = try await stack.http.execute(HTTPClientRequest(url: misconfigured.baseURL + "/readyz"))
+            return try ready.status == 503 && (JSONCoding.decode(HealthReport.self, from: ready.body)).checks["credential keys"] == "unavailable"
+        }
+        let detailed = try await stack.http.execute(
+            HTTPClientRequest(url: misconfigured.baseURL + "/readyz", headers: [("Authorization", "Bearer \(Stack.readToken)")]))
+        #expect(detailed.text.contains("does not hold"), "\(detailed.text)")
+        try await Task.sleep(for: .seconds(2))
+        #expect(try await stack.count("SELECT count(*)::int FROM jobs WHERE status IN ('failed', 'dead')") == 0)
+        #expect(try await stack.count("SELECT count(*)::int FROM broker_accounts WHERE status <> 'active'") == 0)
+        try await stack.launchGateway("SANDBOX", environment: Self.impatient)
+        let detail = try await stack.waitForRun(run.id, timeout: .seconds(60))
+        #expect(detail.run.counts.succeeded == jobs.count, "\(detail.failures)")
+        #expect(try await stack.count("SELECT count(*)::int FROM jobs WHERE attempts <> 1") == 0)
+        await stack.stop()
+    }
+
+    @Test("a broker key given directly rotates like a derived one: previous keys open old boxes, rotation re-seals them")
+    func directKeyRotation() async throws {
+        let stack = try await Stack.start()
+        try await stack.launch("psync-brokersim")
+        let oldKey = String(repeating: "1b", count: 32)
+        let newKey = String(repeating: "2c", count: 32)
+        let old = try await stack.launchGateway("SANDBOX", environment: ["PSYNC_SANDBOX_KEY": oldKey, "PSYNC_SANDBOX_KEY_ID": "d1"])
+        let accounts = try await stack.makeAccounts(broker: "SANDBOX", count: 2) { ["token": "direct-\($0)"] }
+        #expect(try await stack.count("SELECT count(*)::int FROM credentials WHERE key_id = 'd1'") == 2)
+        await old.child.stop()
+        let rotating = try await stack.launchGateway(
+            "SANDBOX", environment: ["PSYNC_SANDBOX_KEY": newKey, "PSYNC_SANDBOX_KEY_ID": "d2", "PSYNC_SANDBOX_PREVIOUS_KEYS": "d1:\(oldKey)"])
+        let rotated = try await stack.gateway("SANDBOX").call(GatewayAPI.rotateKeys)
+        #expect(rotated.resealed == 2 && rotated.failed.isEmpty && rotated.currentKeyID == "d2")
+        await rotating.child.stop()
+        try await stack.launchGateway("SANDBOX", environment: ["PSYNC_SANDBOX_KEY": newKey, "PSYNC_SANDBOX_KEY_ID": "d2"])
+        let (run, _) = try await stack.enqueueRun(.all)
+        #expect(try await stack.waitForRun(run.id).run.counts.succeeded == 2)
+        #expect(try await stack.storedHoldings(accounts[1].id) == Stack.expectedHoldings(token: "direct-1"))
+        await stack.stop()
+    }
+}
