@@ -25,11 +25,15 @@ public struct ReadinessCheck: Sendable {
 
 extension Router where Context == ServiceRequestContext {
     /// `GET /healthz` (alive, no token), `GET /readyz` (dependencies reachable, no token), `GET /metrics` (any token).
+    ///
+    /// Without a token `/readyz` says only `ok` or `unavailable` per check: the reason (an error's text, which may name
+    /// a host or a setting) is shown to a caller holding a reader token.
     public func addHealthRoutes(identity: ServiceIdentity, checks: [ReadinessCheck], metrics: MetricsRegistry) {
         get("/healthz") { _, _ in
             try EndpointCodec.response(HealthReport(status: "ok", service: identity.service, version: identity.version))
         }
-        get("/readyz") { _, _ in
+        get("/readyz") { _, context in
+            let detailed = (try? context.authorize(.readers)) != nil
             let results = await withTaskGroup(of: (String, String).self) { group in
                 for check in checks {
                     group.addTask {
@@ -37,7 +41,7 @@ extension Router where Context == ServiceRequestContext {
                             try await check.check()
                             return (check.name, "ok")
                         } catch {
-                            return (check.name, "\(error)")
+                            return (check.name, detailed ? "\(error)" : "unavailable")
                         }
                     }
                 }
