@@ -11,7 +11,12 @@ import Streams
 func buildPersistence(_ configuration: PersistenceConfiguration, metrics: MetricsRegistry, logger: Logger) async throws -> ServiceApp {
     let redis = RedisPool(configuration: try RedisConfiguration(url: configuration.service.redisURL), size: 8)
     let postgres = PostgresPool(
-        configuration: try PostgresConfiguration(url: configuration.service.postgresURL, applicationName: "psync-persistence"),
+        configuration: try {
+            var postgres = try PostgresConfiguration(url: configuration.service.postgresURL, applicationName: "psync-persistence")
+            postgres.statementTimeout = configuration.postgresStatementTimeout
+            postgres.leaseTimeout = configuration.postgresLeaseTimeout
+            return postgres
+        }(),
         size: configuration.postgresPoolSize
     )
     try await migrate(postgres, logger: logger)
@@ -52,6 +57,7 @@ func buildPersistence(_ configuration: PersistenceConfiguration, metrics: Metric
         var consumer = BatchConsumer<JobResult>.Configuration(reader: reader)
         consumer.batchSize = configuration.resultBatchSize
         consumer.batchWindow = configuration.resultBatchWindow
+        consumer.maximumAttempts = configuration.resultBatchAttempts
         let stats = app.stats
         app.addService(
             BatchConsumer<JobResult>(
@@ -59,6 +65,7 @@ func buildPersistence(_ configuration: PersistenceConfiguration, metrics: Metric
                 configuration: consumer,
                 logger: logger,
                 isPoison: { error in (error as? PostgresError)?.isDataError == true || error is PoisonMessage },
+                isOutage: { error in (error as? PostgresError)?.isOutage == true },
                 handler: { batch in
                     let refused = try await results.write(batch)
                     for _ in 0..<(batch.count - refused.count) {
@@ -70,7 +77,9 @@ func buildPersistence(_ configuration: PersistenceConfiguration, metrics: Metric
             )
         )
     }
-    app.addService(StreamTrimmer(redis: redis, streams: [StreamNames.results], logger: logger))
+    let deadLetters = StreamTrimmer.Retention(
+        stream: StreamNames.deadLetters, maximumAge: .seconds(configuration.retentionDays * 86_400), maximumLength: configuration.deadLetterMaximum)
+    app.addService(StreamTrimmer(redis: redis, streams: [StreamNames.results], retained: [deadLetters], logger: logger))
     app.addService(RetentionService(pool: postgres, days: configuration.retentionDays, interval: configuration.retentionInterval, logger: logger))
     app.onShutdown {
         redis.close()

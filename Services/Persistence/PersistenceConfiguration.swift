@@ -19,6 +19,16 @@ struct PersistenceConfiguration: Sendable {
     var retentionDays = 90
     /// How often the retention purge runs (`PSYNC_RETENTION_INTERVAL`).
     var retentionInterval: Duration = .seconds(3600)
+    /// Dead letters kept at most, newest first, whatever their age (`PSYNC_DEAD_LETTER_MAX`); older ones go after
+    /// `retentionDays`.
+    var deadLetterMaximum = 100_000
+    /// Postgres cancels a statement running longer (`PSYNC_POSTGRES_STATEMENT_TIMEOUT`).
+    var postgresStatementTimeout: Duration = .seconds(60)
+    /// The longest a request or batch waits for a pooled Postgres connection (`PSYNC_POSTGRES_LEASE_TIMEOUT`).
+    var postgresLeaseTimeout: Duration = .seconds(15)
+    /// Tries of a results batch failing for a reason that is neither bad data nor an outage, before it is split and
+    /// the entry at fault dead-lettered (`PSYNC_RESULT_BATCH_ATTEMPTS`).
+    var resultBatchAttempts = 5
 
     init() {}
 
@@ -32,5 +42,9 @@ struct PersistenceConfiguration: Sendable {
         maxDeliveries = try environment.int("PSYNC_MAX_DELIVERIES", in: 1...100) ?? maxDeliveries
         retentionDays = try environment.int("PSYNC_RETENTION_DAYS", in: 1...36500) ?? retentionDays
         retentionInterval = try environment.duration("PSYNC_RETENTION_INTERVAL") ?? retentionInterval
+        deadLetterMaximum = try environment.int("PSYNC_DEAD_LETTER_MAX", in: 100...10_000_000) ?? deadLetterMaximum
+        postgresStatementTimeout = try environment.duration("PSYNC_POSTGRES_STATEMENT_TIMEOUT") ?? postgresStatementTimeout
+        postgresLeaseTimeout = try environment.duration("PSYNC_POSTGRES_LEASE_TIMEOUT") ?? postgresLeaseTimeout
+        resultBatchAttempts = try environment.int("PSYNC_RESULT_BATCH_ATTEMPTS", in: 1...100) ?? resultBatchAttempts
     }
 }

@@ -44,9 +44,10 @@ public final class ResourcePool<Resource: Sendable>: Sendable {
         self.discard = discard
     }
 
-    /// Lends a resource to `body` and takes it back afterwards, whether `body` returns or throws.
-    public func withResource<T>(_ body: (Resource) async throws -> T) async throws -> T {
-        let resource = try await lease()
+    /// Lends a resource to `body` and takes it back afterwards, whether `body` returns or throws. With a `timeout`, a
+    /// borrower that waits longer than that for a resource gets `ResourcePoolError.timedOut` instead.
+    public func withResource<T>(timeout: Duration? = nil, _ body: (Resource) async throws -> T) async throws -> T {
+        let resource = try await lease(timeout: timeout)
         defer { giveBack(resource) }
         return try await body(resource)
     }
@@ -70,7 +71,7 @@ public final class ResourcePool<Resource: Sendable>: Sendable {
     /// How many resources exist now, leased or idle.
     public var count: Int { state.withLock { $0.created } }
 
-    private func lease() async throws -> Resource {
+    private func lease(timeout: Duration?) async throws -> Resource {
         let lease = state.withLock { state -> Lease in
             if state.closed { return .closed }
             if let resource = state.idle.popLast() { return .ready(resource) }
@@ -84,7 +85,34 @@ public final class ResourcePool<Resource: Sendable>: Sendable {
         case .ready(let resource): return resource
         case .make: return make()
         case .closed: throw ResourcePoolError.closed
-        case .wait: return try await waitForResource()
+        case .wait:
+            guard let timeout else { return try await waitForResource() }
+            return try await waitForResource(timeout: timeout)
+        }
+    }
+
+    /// Waits for a resource at most `timeout`; one that arrives after the timeout won is given straight back.
+    private func waitForResource(timeout: Duration) async throws -> Resource {
+        try await withThrowingTaskGroup(of: Resource?.self) { group in
+            group.addTask { try await self.waitForResource() }
+            group.addTask {
+                try await Task.sleep(for: timeout)
+                return nil
+            }
+            var outcome: Result<Resource, any Error>?
+            while let next = await group.nextResult() {
+                guard outcome == nil else {
+                    if case .success(let late?) = next { giveBack(late) }
+                    continue
+                }
+                group.cancelAll()
+                switch next {
+                case .success(let resource?): outcome = .success(resource)
+                case .success(nil): outcome = .failure(ResourcePoolError.timedOut(timeout))
+                case .failure(let error): outcome = .failure(error)
+                }
+            }
+            return try outcome!.get()
         }
     }
 
@@ -141,6 +169,13 @@ public final class ResourcePool<Resource: Sendable>: Sendable {
 public enum ResourcePoolError: Error, CustomStringConvertible {
     /// The pool was closed, usually because the service is shutting down.
     case closed
+    /// Every resource stayed busy for the whole wait.
+    case timedOut(Duration)
 
-    public var description: String { "the connection pool is closed" }
+    public var description: String {
+        switch self {
+        case .closed: "the connection pool is closed"
+        case .timedOut(let wait): "no pooled connection was free within \(wait)"
+        }
+    }
 }

@@ -7,8 +7,16 @@ final class LibPQConnection {
     /// Connects (blocking up to the connect timeout) with the session in UTC and ISO date style.
     init(configuration: PostgresConfiguration) throws {
         let timeoutSeconds = max(1, Int(configuration.connectTimeout.components.seconds))
-        let keywords = ["dbname", "connect_timeout", "application_name", "options"]
-        let values = [configuration.url, String(timeoutSeconds), configuration.applicationName, "-c TimeZone=UTC -c DateStyle=ISO,YMD"]
+        let statementTimeout = configuration.statementTimeout.components.seconds * 1000
+        let keywords = [
+            "dbname", "connect_timeout", "application_name", "options", "keepalives", "keepalives_idle", "keepalives_interval",
+            "keepalives_count", "tcp_user_timeout",
+        ]
+        let values = [
+            configuration.url, String(timeoutSeconds), configuration.applicationName,
+            "-c TimeZone=UTC -c DateStyle=ISO,YMD -c statement_timeout=\(statementTimeout)", "1", "30", "10", "3",
+            String(configuration.tcpUserTimeout.components.seconds * 1000),
+        ]
         let opened = withCStrings(keywords) { keywordPointers in
             withCStrings(values) { valuePointers in PQconnectdbParams(keywordPointers, valuePointers, 1) }
         }

@@ -61,6 +61,8 @@ public struct MigrationRunner: Sendable {
                 continue
             }
             try await connection.withTransaction { connection in
+                // A migration may rewrite a large table; the pool's statement timeout is for the service's own queries.
+                try connection.execute("SET LOCAL statement_timeout = 0")
                 do {
                     try connection.runScript(migration.sql)
                 } catch let error as PostgresError {

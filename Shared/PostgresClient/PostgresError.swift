@@ -39,8 +39,15 @@ public struct PostgresError: Error, CustomStringConvertible, CustomDebugStringCo
     public var isForeignKeyViolation: Bool { sqlState == "23503" }
     /// SQLSTATE 23514: a check constraint refused the row.
     public var isCheckViolation: Bool { sqlState == "23514" }
-    /// SQLSTATE class 22 or 23: the data itself is wrong (a bad value, a broken constraint), so retrying cannot help.
-    public var isDataError: Bool { sqlState?.hasPrefix("22") == true || sqlState?.hasPrefix("23") == true }
+    /// SQLSTATE class 22 (data exception), 23 (integrity constraint) or 54 (program limit exceeded: a value or row too
+    /// large): the data itself is wrong, so retrying cannot help.
+    public var isDataError: Bool { ["22", "23", "54"].contains { sqlState?.hasPrefix($0) == true } }
+    /// The server or the way to it is away or overloaded, not the statement at fault: a lost connection, a shut-down or
+    /// starting server (class 08, 57P), too few resources (53), or a statement cancelled by the statement timeout
+    /// (57014). Retrying later helps; nothing about the data is wrong.
+    public var isOutage: Bool {
+        code == .connection || ["08", "53", "57P", "57014"].contains { sqlState?.hasPrefix($0) == true }
+    }
 
     public var description: String {
         switch code {

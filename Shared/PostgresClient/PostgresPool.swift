@@ -28,16 +28,21 @@ public final class PostgresPool: Sendable {
         )
     }
 
-    /// Lends one connection to `body`.
+    /// Lends one connection to `body`; waiting longer than the configuration's `leaseTimeout` for one is a connection
+    /// error (every connection is stuck, which looks like an outage to the caller).
     public func withConnection<T>(_ body: (PostgresConnection) async throws -> T) async throws -> T {
-        try await connections.withResource { connection in
-            await connection.refresh(generation: generation.load(ordering: .relaxed))
-            do {
-                return try await body(connection)
-            } catch let error as PostgresError where error.isConnectionError {
-                generation.add(1, ordering: .relaxed)
-                throw error
+        do {
+            return try await connections.withResource(timeout: configuration.leaseTimeout) { connection in
+                await connection.refresh(generation: generation.load(ordering: .relaxed))
+                do {
+                    return try await body(connection)
+                } catch let error as PostgresError where error.isConnectionError {
+                    generation.add(1, ordering: .relaxed)
+                    throw error
+                }
             }
+        } catch let error as ResourcePoolError {
+            throw PostgresError(.connection, error.description)
         }
     }
 

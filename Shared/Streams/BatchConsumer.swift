@@ -11,8 +11,10 @@ public import ServiceLifecycle
 ///   dead-lettered with the reason; the stream keeps flowing.
 /// - If the handler throws an error `isPoison` accepts (bad data), the batch is split until the
 ///   offending entry is alone, and that entry is dead-lettered with the error.
-/// - Any other error (Postgres down, say) keeps the batch in memory and retries it with backoff,
-///   without counting extra deliveries; nothing is acknowledged before the handler succeeds.
+/// - An error `isOutage` accepts (Postgres down, say) keeps the batch in memory and retries it with backoff for as
+///   long as it lasts, without counting extra deliveries; nothing is acknowledged before the handler succeeds.
+/// - Any other error is retried `maximumAttempts` times; then the batch is split, and an entry that still fails
+///   alone is dead-lettered with the error, so one entry that trips a fault nobody foresaw cannot stop the stream.
 /// - Entries left pending by a consumer that died are taken over after `claimIdle`.
 ///
 /// ```swift
@@ -30,6 +32,8 @@ public struct BatchConsumer<Message: StreamMessage>: Service {
         public var block: Duration = .seconds(1)
         public var initialBackoff: Duration = .milliseconds(100)
         public var maximumBackoff: Duration = .seconds(5)
+        /// Tries of a batch failing with an error that is neither poison nor an outage, before it is split.
+        public var maximumAttempts = 5
 
         public init(reader: StreamReader<Message>.Configuration) {
             self.reader = reader
@@ -44,19 +48,23 @@ public struct BatchConsumer<Message: StreamMessage>: Service {
     private let deadLetters: DeadLetterQueue
     private let handler: Handler
     private let isPoison: @Sendable (any Error) -> Bool
+    private let isOutage: @Sendable (any Error) -> Bool
     private let logger: Logger
     private let handled: Counter
     private let rejected: Counter
     private let batchTimer: Timer
 
-    /// A consumer calling `handler` per batch; `isPoison` says which errors mean bad data rather than an outage.
+    /// A consumer calling `handler` per batch; `isPoison` says which errors mean bad data, `isOutage` which mean
+    /// something the batch does not cause is away (by default every other error is taken for one).
     public init(
         redis: RedisPool,
         configuration: Configuration,
         logger: Logger,
         isPoison: @escaping @Sendable (any Error) -> Bool = { $0 is PoisonMessage },
+        isOutage: @escaping @Sendable (any Error) -> Bool = { _ in true },
         handler: @escaping Handler
     ) {
+        self.isOutage = isOutage
         self.configuration = configuration
         self.reader = StreamReader(redis: redis, configuration: configuration.reader)
         self.deadLetters = DeadLetterQueue(redis: redis)
@@ -120,6 +128,7 @@ public struct BatchConsumer<Message: StreamMessage>: Service {
     private func handle(_ deliveries: [Delivery<Message>]) async {
         var backoff = configuration.initialBackoff
         var warned = false
+        var failures = 0
         while true {
             do {
                 let refused = try await handler(deliveries)
@@ -143,6 +152,21 @@ public struct BatchConsumer<Message: StreamMessage>: Service {
                 await handle(Array(deliveries[middle...]))
                 return
             } catch {
+                if !isOutage(error) {
+                    failures += 1
+                    if failures >= configuration.maximumAttempts {
+                        if deliveries.count == 1 {
+                            let reason = "failed \(failures) times: \(error)"
+                            await deadLetter(Rejected(entry: deliveries[0].entry, reason: reason, deliveries: deliveries[0].deliveries))
+                            return
+                        }
+                        logger.warning("batch keeps failing; splitting it", metadata: ["error": "\(error)", "batch.size": "\(deliveries.count)"])
+                        let middle = deliveries.count / 2
+                        await handle(Array(deliveries[..<middle]))
+                        await handle(Array(deliveries[middle...]))
+                        return
+                    }
+                }
                 if !warned {
                     logger.warning("batch failed; retrying", metadata: ["error": "\(error)", "batch.size": "\(deliveries.count)"])
                     warned = true
