@@ -84,7 +84,7 @@ let package = Package(
         library("Streams", ["Contracts", "RedisClient", "ExactDecimal", logging, metrics, lifecycle]),
         library("Scheduling", ["Contracts", "CivilTime"]),
         library("Brokers", ["Contracts", "CurlClient", "Cryptography", "ExactDecimal", "CivilTime"]),
-        library("RPC", ["Contracts", "CurlClient", "ExactDecimal"]),
+        library("RPC", ["Contracts", "CurlClient", "Cryptography", "ExactDecimal"]),
         library(
             "ServiceKit",
             [

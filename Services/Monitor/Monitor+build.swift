@@ -32,7 +32,11 @@ func buildMonitor(_ configuration: MonitorConfiguration, metrics: MetricsRegistr
     PageRoutes(data: data, actions: actions, sessions: sessions, tokens: configuration.service.tokens, logger: logger).register(on: app.router)
     EventsRoute(feed: feed).register(on: app.router)
     app.addService(feed)
-    app.addService(SystemMetrics(data: data, http: http, registry: metrics, token: token, interval: configuration.metricsInterval, logger: logger))
+    app.addService(
+        SystemMetrics(
+            data: data, http: http, registry: metrics, token: token,
+            verifier: WorkerVerifier(policy: configuration.service.trustedWorkers, http: http), interval: configuration.metricsInterval,
+            logger: logger))
     app.onShutdown {
         http.shutdown()
         redis.close()

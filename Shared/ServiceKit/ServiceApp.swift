@@ -53,6 +53,7 @@ public struct ServiceApp {
         router.add(middleware: AuthMiddleware(tokens: configuration.tokens))
         router.add(middleware: MetricsMiddleware())
         router.addHealthRoutes(identity: identity, checks: readiness, metrics: metrics)
+        router.addIdentityRoute(identity: identity, tokens: configuration.tokens, stats: stats)
         catalog = EndpointCatalog.attach(to: router)
         router.addAPIDescription(identity: identity, catalog: catalog)
         services.append(MemoryTrimmer())

@@ -1,3 +1,5 @@
+public import Contracts
+
 /// The settings every service shares, with their defaults; each executable adds its own beside them.
 ///
 /// | variable | default |
@@ -33,6 +35,8 @@ public struct ServiceConfiguration: Sendable {
     public var logLevel = "info"
     /// How often the heartbeat is refreshed.
     public var heartbeatInterval: Duration = .seconds(2)
+    /// Hosts a service found through a heartbeat may be at before it is sent a token (`PSYNC_TRUSTED_WORKER_HOSTS`).
+    public var trustedWorkers = WorkerAddressPolicy.loopback
 
     /// Defaults, with `port` as the service's own default port.
     public init(defaultPort: Int) {
@@ -58,6 +62,11 @@ public struct ServiceConfiguration: Sendable {
         }
         logLevel = try environment.choice("PSYNC_LOG_LEVEL", LogFormat.levels) ?? logLevel
         heartbeatInterval = try environment.duration("PSYNC_HEARTBEAT_INTERVAL") ?? heartbeatInterval
+        do {
+            trustedWorkers = try WorkerAddressPolicy.parse(environment.string("PSYNC_TRUSTED_WORKER_HOSTS"))
+        } catch {
+            throw ConfigurationError(error.message)
+        }
     }
 
     /// Applies command-line flags, which win over the environment.

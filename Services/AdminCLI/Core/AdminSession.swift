@@ -1,6 +1,7 @@
 import Contracts
 import CurlClient
 import Foundation
+import RPC
 
 /// One command's connection to the services: resolved settings, one HTTP client, one request id, the actor.
 struct AdminSession: Sendable {
@@ -48,10 +49,22 @@ struct AdminSession: Sendable {
             throw CLIError("cannot find the \(broker) gateway: \(error.message); or set \(setting)")
         }
         let live = workers.filter { $0.state != "lost" && $0.heartbeat.broker == broker }
-        guard let address = live.compactMap(\.heartbeat.rpcAddress).randomElement() else {
+        let addresses = Set(live.compactMap(\.heartbeat.rpcAddress)).shuffled()
+        guard !addresses.isEmpty else {
             throw CLIError("no \(broker) gateway is running (the monitor knows none); start one, or set \(setting)")
         }
-        return client("the \(broker) gateway", address, setting)
+        // The monitor only repeats heartbeats from Redis: the token goes to a gateway once it proves it holds it.
+        let verifier = WorkerVerifier(policy: settings.trustedWorkers, http: http)
+        var refusals: [String] = []
+        for address in addresses {
+            do {
+                try await verifier.verify(address, token: settings.token ?? "")
+                return client("the \(broker) gateway", address, setting)
+            } catch {
+                refusals.append(error.message)
+            }
+        }
+        throw CLIError("no \(broker) gateway the monitor names could be trusted: \(refusals.joined(separator: "; ")); or set \(setting)")
     }
 
     /// `user@host`, as the audit log records the person at the CLI.

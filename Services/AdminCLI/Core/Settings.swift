@@ -1,3 +1,4 @@
+import Contracts
 import Foundation
 
 /// Everything a command needs to reach the services, resolved as flag > environment > config file > default.
@@ -11,6 +12,8 @@ struct Settings: Sendable {
     /// `PSYNC_GATEWAY_<BROKER>_URL` from the environment, then the config file, by broker code.
     var gatewayURLs: [String: String]
     var token: String?
+    /// Hosts a gateway found through the monitor may be at (`PSYNC_TRUSTED_WORKER_HOSTS`; loopback by default).
+    var trustedWorkers: WorkerAddressPolicy = .loopback
     /// The config file that was read, if any.
     var configPath: String?
 
@@ -39,6 +42,12 @@ struct Settings: Sendable {
             warn("psync: warning: --token is visible to other users in `ps`; prefer PSYNC_ADMIN_TOKEN or --token-file")
         }
         let token = try resolveToken(options, environment: environment, file: file, configPath: config?.path)
+        let trusted: WorkerAddressPolicy
+        do {
+            trusted = try WorkerAddressPolicy.parse(environment["PSYNC_TRUSTED_WORKER_HOSTS"] ?? file["PSYNC_TRUSTED_WORKER_HOSTS"])
+        } catch {
+            throw CLIError(error.message)
+        }
         return Settings(
             persistenceURL: value(options.persistenceURL, "PSYNC_PERSISTENCE_URL"),
             dispatcherURL: value(options.dispatcherURL, "PSYNC_DISPATCHER_URL"),
@@ -47,6 +56,7 @@ struct Settings: Sendable {
             gatewayURL: options.gatewayURL,
             gatewayURLs: gateways,
             token: token,
+            trustedWorkers: trusted,
             configPath: config?.path
         )
     }

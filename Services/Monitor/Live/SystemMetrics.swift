@@ -3,9 +3,11 @@ import CurlClient
 import FoundationEssentials
 import Logging
 import Metrics
+import RPC
 import RedisClient
 import ServiceKit
 import ServiceLifecycle
+import Synchronization
 
 /// Refreshes the monitor's gauges for the whole system every few seconds: queue depth, lag and pending per stream and group,
 /// dead letters, workers alive, runs by status, and jobs by broker and status (from persistence).
@@ -15,6 +17,9 @@ struct SystemMetrics: Service {
     let registry: MetricsRegistry
     /// The service token, to scrape the workers' `/metrics`.
     let token: String?
+    /// Checks a worker's address before the token goes there (heartbeats can be forged by whoever writes to Redis).
+    let verifier: WorkerVerifier
+    let trusted = TrustedAddresses()
     let interval: Duration
     let logger: Logger
 
@@ -81,7 +86,10 @@ struct SystemMetrics: Service {
                 guard let address = worker.heartbeat.rpcAddress else { continue }
                 group.addTask {
                     var headers: [(String, String)] = []
-                    if let token { headers.append(("Authorization", "Bearer \(token)")) }
+                    if let token {
+                        guard await trusted.check(address, { try await verifier.verify(address, token: token) }) else { return nil }
+                        headers.append(("Authorization", "Bearer \(token)"))
+                    }
                     let request = HTTPClientRequest(url: address + "/metrics", headers: headers, timeout: .seconds(3))
                     guard let response = try? await http.execute(request), response.status == 200 else { return nil }
                     return response.text
@@ -91,5 +99,26 @@ struct SystemMetrics: Service {
             for await text in group { if let text { texts.append(text) } }
             return texts
         }
+    }
+}
+
+/// Worker addresses that proved themselves lately, so each is checked once every 5 minutes, not every scrape.
+final class TrustedAddresses: Sendable {
+    private let proven = Mutex<[String: ContinuousClock.Instant]>([:])
+
+    /// Whether `address` is trusted: proven in the last 5 minutes, or proving itself now through `verify`.
+    func check(_ address: String, _ verify: () async throws -> Void) async -> Bool {
+        let now = ContinuousClock.now
+        if let at = proven.withLock({ $0[address] }), now - at < .seconds(300) { return true }
+        do {
+            try await verify()
+        } catch {
+            return false
+        }
+        proven.withLock { proven in
+            if proven.count > 1000 { proven.removeAll() }
+            proven[address] = now
+        }
+        return true
     }
 }
