@@ -111,11 +111,14 @@ struct GatewayConfiguration: Sendable {
         let currentID = environment.string("PSYNC_MASTER_KEY_ID") ?? "k1"
         var keys: [String: SymmetricKey] = [:]
         func key(_ hex: String, _ name: String) throws -> SymmetricKey {
+            let parsed: SymmetricKey
             do {
-                return try SymmetricKey(hex: hex)
+                parsed = try SymmetricKey(hex: hex)
             } catch {
                 throw ConfigurationError("\(name) must be 64 hex digits (a 256-bit key)")
             }
+            try SecretPolicy.check(hex, setting: name, minimumLength: 64)  // refuses .env.example's all-zero key
+            return parsed
         }
         if let direct = try environment.secret("PSYNC_\(broker)_KEY") {
             keys[currentID] = try key(direct, "PSYNC_\(broker)_KEY")
