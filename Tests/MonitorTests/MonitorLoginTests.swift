@@ -43,7 +43,7 @@ struct MonitorLoginTests {
         "/runs#x", "/" + String(repeating: "a", count: 600), "",
     ]
 
-    @Test("next: safe same-site paths are kept; every trick (TAB, //, /\\, schemes, encodings, controls) becomes /")
+    @Test("next: safe same-site paths are kept, every trick (TAB, //, /\\, schemes, encodings, controls) becomes /; Secure cookies")
     func nextParameter() async throws {
         let stack = try await Stack.start()
         try await stack.launch("psync-monitor")
@@ -67,6 +67,16 @@ struct MonitorLoginTests {
         let redirect = try await stack.monitorRequest("GET", "/jobs?status=succeeded&broker=SANDBOX")
         let login = try #require(redirect.header("Location"))
         #expect(try await stack.monitorRequest("GET", login).text.contains("value=\"/jobs?status=succeeded&amp;broker=SANDBOX\""))
+
+        // Secure cookies: off by default on plain HTTP, on when a TLS proxy says so, always on with the setting.
+        let plain = try await stack.monitorRequest("POST", "/login", form: ["token": Stack.adminToken])
+        #expect(plain.header("Set-Cookie")?.contains("; Secure") == false)
+        let proxied = try await stack.monitorRequest("POST", "/login", form: ["token": Stack.adminToken], headers: [("X-Forwarded-Proto", "https")])
+        #expect(proxied.header("Set-Cookie")?.hasSuffix("; Secure") == true)
+        _ = await stack.running("psync-monitor")[0].child.stop()
+        try await stack.launch("psync-monitor", environment: ["PSYNC_MONITOR_SECURE_COOKIE": "true"])
+        let secure = try await stack.monitorRequest("POST", "/login", form: ["token": Stack.adminToken])
+        #expect(secure.header("Set-Cookie")?.hasSuffix("; Secure") == true)
         await stack.stop()
     }
 

@@ -29,7 +29,7 @@ struct LoginRoutes {
                 return PageResponses.html(
                     LoginPage.render(next: next, error: "that login link is not valid any more; log in with a token"), status: .unauthorized)
             }
-            return start(started, next: next, via: "ticket")
+            return start(started, next: next, via: "ticket", request: request)
         }
         router.post("/login") { request, context -> Response in
             let body = try await request.body.collect(upTo: 16 << 10)
@@ -43,7 +43,7 @@ struct LoginRoutes {
                 logger.notice("login refused", metadata: ["login.via": "form", "client.address": "\(address)"])
                 return PageResponses.html(LoginPage.render(next: next, error: "that token is not an admin or read-only token"), status: .unauthorized)
             }
-            return start(try await sessions.create(scope: scope, token: token), next: next, via: "form")
+            return start(try await sessions.create(scope: scope, token: token), next: next, via: "form", request: request)
         }
         router.post("/logout") { request, _ -> Response in
             if let session = CurrentSession.value {
@@ -54,17 +54,21 @@ struct LoginRoutes {
                 }
                 try await sessions.delete(session.id)
             }
-            return PageResponses.redirect("/login", cookie: cookie(value: "", maxAge: 0))
+            return PageResponses.redirect("/login", cookie: cookie(value: "", maxAge: 0, request: request))
         }
     }
 
-    private func start(_ started: (session: Session, cookie: String), next: String, via: String) -> Response {
+    private func start(_ started: (session: Session, cookie: String), next: String, via: String, request: Request) -> Response {
         logger.info("logged in", metadata: ["session.scope": "\(started.session.scope.rawValue)", "login.via": "\(via)"])
-        return PageResponses.redirect(next, cookie: cookie(value: started.cookie, maxAge: Int(sessions.ttl.components.seconds)))
+        return PageResponses.redirect(next, cookie: cookie(value: started.cookie, maxAge: Int(sessions.ttl.components.seconds), request: request))
     }
 
-    private func cookie(value: String, maxAge: Int) -> String {
-        "\(SessionMiddleware.cookieName)=\(value); Path=/; HttpOnly; SameSite=Strict; Max-Age=\(maxAge)\(sessions.secure ? "; Secure" : "")"
+    /// The session cookie; `Secure` when the setting says so or a TLS proxy says the browser came over HTTPS
+    /// (a forged header can only make the cookie stricter).
+    private func cookie(value: String, maxAge: Int, request: Request) -> String {
+        let proto = request.headers[HTTPField.Name("x-forwarded-proto")!]?.lowercased()
+        let secure = sessions.secure || proto == "https"
+        return "\(SessionMiddleware.cookieName)=\(value); Path=/; HttpOnly; SameSite=Strict; Max-Age=\(maxAge)\(secure ? "; Secure" : "")"
     }
 
     /// 429 with the login form, the wait in words and in `Retry-After` (whole seconds, rounded up).
