@@ -1,6 +1,7 @@
 import Contracts
 import CurlClient
 import Foundation
+import RPC
 import TestSupport
 import Testing
 
