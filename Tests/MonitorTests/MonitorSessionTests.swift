@@ -121,24 +121,24 @@ struct MonitorSessionTests {
 
     @Test("a session ends after its idle timeout unused, and after its absolute lifetime however used")
     func idleAndAbsoluteExpiry() async throws {
-        let stack = try await Self.monitorStack(["PSYNC_MONITOR_SESSION_IDLE_TIMEOUT": "1500ms", "PSYNC_MONITOR_SESSION_TTL": "4s"])
+        let stack = try await Self.monitorStack(["PSYNC_MONITOR_SESSION_IDLE_TIMEOUT": "2s", "PSYNC_MONITOR_SESSION_TTL": "5s"])
         // Used every 400 ms, a session outlives its idle timeout several times over, then ends at its lifetime.
+        let loggedIn = ContinuousClock.now  // before the login, so the session is no older than this
         let busy = try await stack.monitorLogin(token: Stack.adminToken)
-        let loggedIn = ContinuousClock.now
-        while ContinuousClock.now - loggedIn < .seconds(3) {
+        while ContinuousClock.now - loggedIn < .milliseconds(3500) {
             #expect(try await Self.admitted(stack, cookie: busy.cookie), "refused \(ContinuousClock.now - loggedIn) after login")
             try await Task.sleep(for: .milliseconds(400))
         }
-        try await eventually(timeout: .seconds(4), every: .milliseconds(200), "the busy session to reach its lifetime") {
+        try await eventually(timeout: .seconds(5), every: .milliseconds(200), "the busy session to reach its lifetime") {
             try await Self.admitted(stack, cookie: busy.cookie) == false
         }
-        #expect(ContinuousClock.now - loggedIn >= .milliseconds(3900))
+        #expect(ContinuousClock.now - loggedIn >= .milliseconds(4900))
         #expect(try await stack.redis.exists("psync:{monitor}:session:\(Self.sessionID(busy.cookie))") == false)
 
         // Left alone past the idle timeout, a fresh session is refused well before its lifetime.
         let idle = try await stack.monitorLogin(token: Stack.readToken)
         #expect(try await Self.admitted(stack, cookie: idle.cookie))
-        try await Task.sleep(for: .milliseconds(1800))
+        try await Task.sleep(for: .milliseconds(2300))
         #expect(try await Self.admitted(stack, cookie: idle.cookie) == false)
         await stack.stop()
     }
