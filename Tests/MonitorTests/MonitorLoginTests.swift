@@ -50,7 +50,8 @@ struct MonitorLoginTests {
         try await stack.launch("psync-monitor")
         for next in Self.badNext {
             let response = try await stack.monitorRequest("POST", "/login", form: ["token": Stack.adminToken, "next": next])
-            #expect(response.status == 303 && response.header("Location") == "/", "next \(next.debugDescription) → \(response.header("Location") ?? "-")")
+            #expect(
+                response.status == 303 && response.header("Location") == "/", "next \(next.debugDescription) → \(response.header("Location") ?? "-")")
         }
         // The login page's hidden field carries only a safe `next` too; the exact URL from the report first.
         let page = try await stack.monitorRequest("GET", "/login?next=%2F%09%2Fevil.example")
