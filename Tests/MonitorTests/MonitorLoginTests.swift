@@ -82,14 +82,16 @@ struct MonitorLoginTests {
         await stack.stop()
     }
 
-    /// Runs psync-monitor with `environment` and returns its exit status and output once it stops by itself.
-    static func failedStart(_ stack: Stack, _ environment: [String: String]) async throws -> (status: Int32?, output: String) {
-        let directory = try TemporaryDirectory.make(prefix: "psync-monitor")
+    /// Runs `product` (psync-monitor) with `environment` and returns its exit status and output once it stops by itself.
+    static func failedStart(
+        _ stack: Stack, _ environment: [String: String], product: String = "psync-monitor", arguments: [String] = []
+    ) async throws -> (status: Int32?, output: String) {
+        let directory = try TemporaryDirectory.make(prefix: product)
         var all = stack.environment(environment)
         all["PSYNC_HTTP_PORT"] = "0"
         all["PATH"] = ProcessInfo.processInfo.environment["PATH"]
         let child = try ChildProcess(
-            executable: try BuiltProducts.path("psync-monitor"), arguments: [], environment: all, logPath: directory + "/monitor.log")
+            executable: try BuiltProducts.path(product), arguments: arguments, environment: all, logPath: directory + "/\(product).log")
         guard await child.waitForExit(timeout: .seconds(15)) else {
             await child.stop()
             return (nil, child.output())
@@ -116,6 +118,13 @@ struct MonitorLoginTests {
             #expect(status != nil && status != 0, "\(environment.keys.first!) was accepted: \(output.suffix(500))")
             #expect(output.contains(message), "\(output.suffix(500))")
             #expect(!output.contains(environment.values.first!), "the secret itself is in the output")
+        }
+        // The gateway refuses `.env.example`'s all-zero master key, and a repeated one, the same way.
+        for key in [String(repeating: "0", count: 64), String(repeating: "5a", count: 32)] {
+            let (status, output) = try await Self.failedStart(
+                stack, ["PSYNC_MASTER_KEY": key], product: "psync-gateway", arguments: ["--broker", "SANDBOX"])
+            #expect(status != nil && status != 0, "the gateway accepted a placeholder master key: \(output.suffix(500))")
+            #expect(output.contains("PSYNC_MASTER_KEY \(placeholder)") && !output.contains(key), "\(output.suffix(500))")
         }
         // The same settings with proper values start.
         try await stack.launch("psync-monitor")
