@@ -19,7 +19,7 @@ struct MonitorSessionTests {
 
     /// The session id inside a `psync_session=id.tag` cookie.
     static func sessionID(_ cookie: String) -> String {
-        String(cookie.split(separator: "=", maxSplits: 1)[1].split(separator: ".")[0])
+        String(cookie.split(separator: "=", maxSplits: 1).last?.split(separator: ".").first ?? "")
     }
 
     /// Whether the cookie gets the overview (true) or is sent to the login (false).
@@ -34,7 +34,8 @@ struct MonitorSessionTests {
         let stack = try await Self.monitorStack()
         // A record as the monitor used to write it, under a key an attacker chose.
         let forgedID = String(repeating: "ab", count: 32)
-        let unsigned = "{\"id\":\"\(forgedID)\",\"scope\":\"admin\",\"csrf\":\"\(String(repeating: "cd", count: 32))\",\"createdAt\":0}"
+        let unsigned =
+            "{\"id\":\"\(forgedID)\",\"scope\":\"admin\",\"csrf\":\"\(String(repeating: "cd", count: 32))\",\"createdAt\":\"2026-11-24T09:30:00Z\"}"
         _ = try await stack.redis.set("psync:{monitor}:session:\(forgedID)", .init(unsigned), expiresIn: .seconds(600))
         for cookie in ["psync_session=\(forgedID)", "psync_session=\(forgedID).\(String(repeating: "0", count: 64))"] {
             #expect(try await Self.admitted(stack, cookie: cookie) == false, "\(cookie)")
@@ -44,11 +45,20 @@ struct MonitorSessionTests {
         }
         #expect(try await stack.redis.exists(StreamNames.paused(broker: "SANDBOX")) == false)
 
+        // A login ticket written into Redis, old style or with a made-up tag, logs nobody in.
+        let ticket = String(repeating: "ef", count: 32)
+        _ = try await stack.redis.set("psync:{monitor}:ticket:\(ticket)", .init("admin"), expiresIn: .seconds(60))
+        for path in ["/login?ticket=\(ticket)", "/login?ticket=\(ticket).\(String(repeating: "1", count: 64))"] {
+            let response = try await stack.monitorRequest("GET", path)
+            #expect(response.status == 401 && response.header("Set-Cookie") == nil, "\(path)")
+        }
         // A real read-only session works; any change to its cookie does not.
         let read = try await stack.monitorLogin(token: Stack.readToken)
         #expect(try await Self.admitted(stack, cookie: read.cookie))
-        let id = Self.sessionID(read.cookie)
-        let tag = String(read.cookie.split(separator: ".")[1])
+        let parts = read.cookie.split(separator: "=", maxSplits: 1).last?.split(separator: ".") ?? []
+        try #require(parts.count == 2, "the cookie is not id.tag: \(read.cookie)")
+        let id = String(parts[0])
+        let tag = String(parts[1])
         let flippedTag = String(tag.dropLast()) + (tag.last == "0" ? "1" : "0")
         let flippedID = String(id.dropLast()) + (id.last == "0" ? "1" : "0")
         for cookie in [
@@ -66,13 +76,6 @@ struct MonitorSessionTests {
         #expect(try await stack.monitorRequest("POST", "/queues/SANDBOX/pause", cookie: read.cookie, form: ["csrf": read.csrf]).status == 303)
         #expect(try await stack.redis.exists(StreamNames.paused(broker: "SANDBOX")) == false)
 
-        // A login ticket written into Redis, old style or with a made-up tag, logs nobody in.
-        let ticket = String(repeating: "ef", count: 32)
-        _ = try await stack.redis.set("psync:{monitor}:ticket:\(ticket)", .init("admin"), expiresIn: .seconds(60))
-        for path in ["/login?ticket=\(ticket)", "/login?ticket=\(ticket).\(String(repeating: "1", count: 64))"] {
-            let response = try await stack.monitorRequest("GET", path)
-            #expect(response.status == 401 && response.header("Set-Cookie") == nil, "\(path)")
-        }
         // A real ticket still works once.
         let real = try await stack.monitor().call(MonitorAPI.createLoginTicket)
         #expect(try await stack.monitorRequest("GET", real.path).status == 303)
