@@ -83,7 +83,7 @@ struct MonitorSessionTests {
         await stack.stop()
     }
 
-    @Test("a session ends when the token it was made with is rotated or removed, and survives a restart otherwise")
+    @Test("a session ends when its token is rotated or removed, or the secret changes (or is unset and the monitor restarts)")
     func boundToToken() async throws {
         let stack = try await Self.monitorStack()
         let admin = try await stack.monitorLogin(token: Stack.adminToken)
@@ -119,6 +119,17 @@ struct MonitorSessionTests {
         _ = await stack.running("psync-monitor")[0].child.stop()
         try await stack.launch("psync-monitor", environment: ["PSYNC_ADMIN_TOKEN": rotated, "PSYNC_MONITOR_SESSION_SECRET": Stack.randomSecret()])
         #expect(try await Self.admitted(stack, cookie: again.cookie) == false)
+
+        // No secret at all: a random key per process, so logins work and end at the next restart.
+        _ = await stack.running("psync-monitor")[0].child.stop()
+        let unset = ["PSYNC_ADMIN_TOKEN": rotated, "PSYNC_MONITOR_SESSION_SECRET": ""]
+        let first = try await stack.launch("psync-monitor", environment: unset)
+        #expect(first.child.output().contains("PSYNC_MONITOR_SESSION_SECRET is not set"))
+        let ephemeral = try await stack.monitorLogin(token: rotated)
+        #expect(try await Self.admitted(stack, cookie: ephemeral.cookie))
+        _ = await first.child.stop()
+        try await stack.launch("psync-monitor", environment: unset)
+        #expect(try await Self.admitted(stack, cookie: ephemeral.cookie) == false)
         await stack.stop()
     }
 
