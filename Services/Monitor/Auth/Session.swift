@@ -29,17 +29,3 @@ struct Session: Codable, Sendable, Equatable {
         return session
     }
 }
-
-/// A single-use login link as kept in Redis, signed like a session.
-struct LoginTicketRecord: Codable, Sendable {
-    var scope: Scope
-    var token: String
-    var mac: String
-
-    static func parts(id: String, scope: Scope, token: String) -> [String] { [id, scope.rawValue, token] }
-}
-
-extension Date {
-    /// Milliseconds since 1970.
-    var milliseconds: Int64 { Int64((timeIntervalSince1970 * 1000).rounded(.down)) }
-}
