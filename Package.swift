@@ -98,7 +98,9 @@ let package = Package(
         service(
             "Gateway", ["Brokers", "Streams", "RedisClient", "RPC", "CurlClient", "Cryptography", "CProcessControl", hummingbird, lifecycle, metrics]),
         service("Persistence", ["Brokers", "PostgresClient", "RedisClient", "Streams", hummingbird], resources: [.embedInCode("Migrations")]),
-        service("Monitor", ["Streams", "RPC", "ExactDecimal", "RedisClient", "CurlClient", hummingbird, lifecycle, metrics, httpTypes, nioCore]),
+        service(
+            "Monitor",
+            ["Streams", "RPC", "ExactDecimal", "RedisClient", "CurlClient", "Cryptography", hummingbird, lifecycle, metrics, httpTypes, nioCore]),
         service("BrokerSim", ["SandboxData", "Cryptography", "ExactDecimal", "CivilTime", hummingbird, httpTypes, nioCore]),
         .executableTarget(
             name: "AdminCLI",

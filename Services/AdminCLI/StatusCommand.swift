@@ -17,7 +17,10 @@ struct StatusCommand: AsyncParsableCommand {
             var states: [ServiceState] = []
             for service in [session.persistence, session.dispatcher, session.scheduler, session.monitor] {
                 var state = ServiceState(service: service.name, url: service.baseURL, status: "down", checks: [:])
-                if let response = try? await session.http.execute(HTTPClientRequest(url: service.baseURL + "/readyz", timeout: .seconds(5))) {
+                // With a token, /readyz says which dependency is down; without one only whether the service is ready.
+                var request = HTTPClientRequest(url: service.baseURL + "/readyz", timeout: .seconds(5))
+                if let token = session.settings.token { request.headers.append(("Authorization", "Bearer \(token)")) }
+                if let response = try? await session.http.execute(request) {
                     let report = try? JSONCoding.decode(HealthReport.self, from: response.body)
                     state.status = report?.status ?? "HTTP \(response.status)"
                     state.checks = report?.checks ?? [:]

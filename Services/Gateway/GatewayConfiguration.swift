@@ -115,11 +115,14 @@ struct GatewayConfiguration: Sendable {
     static func keyRing(_ environment: EnvironmentReader, broker: String) throws -> KeyRing? {
         var keys: [String: SymmetricKey] = [:]
         func key(_ hex: String, _ name: String) throws -> SymmetricKey {
+            let parsed: SymmetricKey
             do {
-                return try SymmetricKey(hex: hex)
+                parsed = try SymmetricKey(hex: hex)
             } catch {
                 throw ConfigurationError("\(name) must be 64 hex digits (a 256-bit key)")
             }
+            try SecretPolicy.check(hex, setting: name, minimumLength: 64)  // refuses .env.example's all-zero key
+            return parsed
         }
         let currentID: String
         let previousName: String

@@ -20,7 +20,17 @@ func buildMonitor(_ configuration: MonitorConfiguration, metrics: MetricsRegistr
         heartbeat: redis,
         logger: logger
     )
-    let sessions = SessionStore(redis: redis, ttl: configuration.sessionTTL, secure: configuration.secureCookie)
+    let signer: SessionSigner
+    if let secret = configuration.sessionSecret {
+        signer = SessionSigner(secret: Array(secret.utf8))
+    } else {
+        signer = .ephemeral()
+        logger.notice("PSYNC_MONITOR_SESSION_SECRET is not set: sessions are signed with a random key and end when the monitor restarts")
+    }
+    let sessions = SessionStore(
+        redis: redis, signer: signer, tokens: configuration.service.tokens, ttl: configuration.sessionTTL,
+        idleTimeout: configuration.sessionIdleTimeout, secure: configuration.secureCookie)
+    let throttle = LoginThrottle(limit: configuration.loginAttempts, window: configuration.loginWindow)
     let queues = QueueInspector(redis: redis)
     let workers = WorkerDirectory(redis: redis, lostAfter: configuration.lostAfter, forgetAfter: configuration.forgetAfter)
     let data = MonitorData(redis: redis, persistence: persistence, dispatcher: dispatcher, workers: workers, queues: queues)
@@ -29,8 +39,9 @@ func buildMonitor(_ configuration: MonitorConfiguration, metrics: MetricsRegistr
     app.router.add(middleware: RedisErrorMiddleware())
     app.router.add(middleware: SessionMiddleware(sessions: sessions))
     APIRoutes(data: data, actions: actions, sessions: sessions).register(on: app.router)
-    PageRoutes(data: data, actions: actions, sessions: sessions, tokens: configuration.service.tokens, logger: logger).register(on: app.router)
-    EventsRoute(feed: feed).register(on: app.router)
+    PageRoutes(data: data, actions: actions, sessions: sessions, tokens: configuration.service.tokens, throttle: throttle, logger: logger)
+        .register(on: app.router)
+    EventsRoute(feed: feed, sessions: sessions, recheck: configuration.eventsRecheck).register(on: app.router)
     app.addService(feed)
     app.addService(
         SystemMetrics(

@@ -7,8 +7,19 @@ struct MonitorConfiguration: Sendable {
     var persistenceURL = "http://127.0.0.1:7103"
     /// Where psync-dispatcher listens (`PSYNC_DISPATCHER_URL`), for run progress with stuck jobs.
     var dispatcherURL = "http://127.0.0.1:7102"
-    /// How long a browser login lasts (`PSYNC_MONITOR_SESSION_TTL`).
+    /// The key that signs session cookies and records (`PSYNC_MONITOR_SESSION_SECRET` or `_FILE`, at least 32
+    /// characters); `nil`: a random one per process, so sessions end when the monitor restarts.
+    var sessionSecret: String?
+    /// How long a browser login lasts at most, however active (`PSYNC_MONITOR_SESSION_TTL`).
     var sessionTTL: Duration = .seconds(12 * 3600)
+    /// A session unused for this long ends (`PSYNC_MONITOR_SESSION_IDLE_TIMEOUT`).
+    var sessionIdleTimeout: Duration = .seconds(30 * 60)
+    /// How often an open `/events` stream checks that its session is still valid (`PSYNC_MONITOR_EVENTS_RECHECK`).
+    var eventsRecheck: Duration = .seconds(5)
+    /// Failed logins allowed per client address within `loginWindow` before 429 (`PSYNC_MONITOR_LOGIN_ATTEMPTS`).
+    var loginAttempts = 10
+    /// The window failed logins are counted in (`PSYNC_MONITOR_LOGIN_WINDOW`).
+    var loginWindow: Duration = .seconds(5 * 60)
     /// Whether the session cookie is marked `Secure` (`PSYNC_MONITOR_SECURE_COOKIE`; set it behind HTTPS).
     var secureCookie = false
     /// A heartbeat older than this (and not refreshed) marks its instance lost (`PSYNC_MONITOR_LOST_AFTER`).
@@ -18,16 +29,34 @@ struct MonitorConfiguration: Sendable {
     /// How often the system gauges and the workers' metrics are refreshed (`PSYNC_MONITOR_METRICS_INTERVAL`).
     var metricsInterval: Duration = .seconds(10)
 
+    /// Shortest session secret accepted.
+    static let minimumSecretLength = 32
+
     init() {}
 
     init(environment: EnvironmentReader) throws {
         service = try ServiceConfiguration(defaultPort: 7104, environment: environment)
         persistenceURL = environment.string("PSYNC_PERSISTENCE_URL") ?? persistenceURL
         dispatcherURL = environment.string("PSYNC_DISPATCHER_URL") ?? dispatcherURL
-        sessionTTL = try environment.duration("PSYNC_MONITOR_SESSION_TTL") ?? sessionTTL
+        sessionSecret = try environment.secret("PSYNC_MONITOR_SESSION_SECRET")
+        if let sessionSecret {
+            try SecretPolicy.check(sessionSecret, setting: "PSYNC_MONITOR_SESSION_SECRET", minimumLength: Self.minimumSecretLength)
+        }
+        sessionTTL = try Self.positive(environment, "PSYNC_MONITOR_SESSION_TTL") ?? sessionTTL
+        sessionIdleTimeout = try Self.positive(environment, "PSYNC_MONITOR_SESSION_IDLE_TIMEOUT") ?? sessionIdleTimeout
+        eventsRecheck = try Self.positive(environment, "PSYNC_MONITOR_EVENTS_RECHECK") ?? eventsRecheck
+        loginAttempts = try environment.int("PSYNC_MONITOR_LOGIN_ATTEMPTS", in: 1...10_000) ?? loginAttempts
+        loginWindow = try Self.positive(environment, "PSYNC_MONITOR_LOGIN_WINDOW") ?? loginWindow
         secureCookie = try environment.bool("PSYNC_MONITOR_SECURE_COOKIE") ?? secureCookie
         lostAfter = try environment.duration("PSYNC_MONITOR_LOST_AFTER") ?? lostAfter
         forgetAfter = try environment.duration("PSYNC_MONITOR_FORGET_AFTER") ?? forgetAfter
         metricsInterval = try environment.duration("PSYNC_MONITOR_METRICS_INTERVAL") ?? metricsInterval
+    }
+
+    /// A duration setting that must be above zero.
+    private static func positive(_ environment: EnvironmentReader, _ name: String) throws -> Duration? {
+        guard let value = try environment.duration(name) else { return nil }
+        guard value > .zero else { throw ConfigurationError("\(name) must be above zero, got '0'") }
+        return value
     }
 }

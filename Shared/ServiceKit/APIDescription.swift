@@ -76,7 +76,7 @@ public enum OpenAPIDocument {
             ])
         }
         paths["/healthz", default: [:]]["get"] = health("Alive (no token)")
-        paths["/readyz", default: [:]]["get"] = health("Dependencies reachable (no token)")
+        paths["/readyz", default: [:]]["get"] = health("Dependencies reachable (no token: ok or unavailable; any token: each dependency)")
         paths["/metrics", default: [:]]["get"] = .object([
             "summary": "Prometheus metrics (any token)",
             "responses": .object([

@@ -24,16 +24,15 @@ public struct ReadinessCheck: Sendable {
 }
 
 extension Router where Context == ServiceRequestContext {
-    /// `GET /healthz` (alive, no token), `GET /readyz` (dependencies reachable, no token), `GET /metrics` (any token).
-    ///
-    /// Without a token `/readyz` says only `ok` or `unavailable` per check: the reason (an error's text, which may name
-    /// a host or a setting) is shown to a caller holding a reader token.
+    /// `GET /healthz` (alive, no token), `GET /readyz` (dependencies reachable; each one's state only with a token),
+    /// `GET /metrics` (any token).
     public func addHealthRoutes(identity: ServiceIdentity, checks: [ReadinessCheck], metrics: MetricsRegistry) {
         get("/healthz") { _, _ in
             try EndpointCodec.response(HealthReport(status: "ok", service: identity.service, version: identity.version))
         }
+        // Without a token: `ok` or `unavailable` only (a failing check's text may name a host or a URL); any valid
+        // token also gets each dependency's state.
         get("/readyz") { _, context in
-            let detailed = (try? context.authorize(.readers)) != nil
             let results = await withTaskGroup(of: (String, String).self) { group in
                 for check in checks {
                     group.addTask {
@@ -41,7 +40,7 @@ extension Router where Context == ServiceRequestContext {
                             try await check.check()
                             return (check.name, "ok")
                         } catch {
-                            return (check.name, detailed ? "\(error)" : "unavailable")
+                            return (check.name, "\(error)")
                         }
                     }
                 }
@@ -51,7 +50,9 @@ extension Router where Context == ServiceRequestContext {
             }
             let ready = results.values.allSatisfy { $0 == "ok" }
             var response = try EndpointCodec.response(
-                HealthReport(status: ready ? "ok" : "unavailable", service: identity.service, version: identity.version, checks: results)
+                HealthReport(
+                    status: ready ? "ok" : "unavailable", service: identity.service, version: identity.version,
+                    checks: context.principal == nil ? [:] : results)
             )
             if !ready { response.status = .serviceUnavailable }
             return response

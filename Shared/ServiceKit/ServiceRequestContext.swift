@@ -18,8 +18,12 @@ public struct ServiceRequestContext: RequestContext {
     /// The name recorded in the audit log: the stated actor, else the token's scope.
     public var auditActor: String { actor ?? principal.map { "\($0.rawValue) token" } ?? "anonymous" }
 
+    /// The peer's IP address as the socket reports it (a proxy's, behind one); for per-client limits.
+    public var clientAddress: String?
+
     public init(source: Source) {
         coreContext = .init(source: source)
+        clientAddress = source.channel.remoteAddress?.ipAddress
     }
 
     /// Bodies up to 16 MiB; larger ones get 413.

@@ -33,13 +33,11 @@ public struct TokenSet: Sendable {
         return granted
     }
 
-    /// Throws when a token is too short or two scopes share one token.
+    /// Throws when a token is too short, a placeholder, or shared by two scopes.
     public func validate() throws {
         let named = [("PSYNC_SERVICE_TOKEN", service), ("PSYNC_ADMIN_TOKEN", admin), ("PSYNC_READ_TOKEN", read)]
         for (name, token) in named {
-            if let token, token.count < Self.minimumLength {
-                throw ConfigurationError("\(name) must be at least \(Self.minimumLength) characters")
-            }
+            if let token { try SecretPolicy.check(token, setting: name, minimumLength: Self.minimumLength) }
         }
         let present = named.compactMap { name, token in token.map { (name, $0) } }
         for (index, first) in present.enumerated() {

@@ -56,7 +56,7 @@ struct GatewayCommandTests {
         let rotating = try await stack.launchGateway(
             "SANDBOX",
             environment: [
-                "PSYNC_MASTER_KEY": String(repeating: "c3", count: 32), "PSYNC_MASTER_KEY_ID": "k2",
+                "PSYNC_MASTER_KEY": "29004257b041cb9150b087db1c1a5171b4f0f8f4b9a55463127ffded8b43e86b", "PSYNC_MASTER_KEY_ID": "k2",
                 "PSYNC_PREVIOUS_MASTER_KEYS": "k1:\(Stack.masterKey)",
             ])
         let rotated = try await cli.run("keys", "rotate", "--broker", "SANDBOX", environment: ["PSYNC_GATEWAY_SANDBOX_URL": rotating.baseURL])

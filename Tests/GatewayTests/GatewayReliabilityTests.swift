@@ -107,7 +107,7 @@ struct VaultTests {
         let old = try await stack.launchGateway("SANDBOX")
         let accounts = try await stack.makeAccounts(broker: "SANDBOX", count: 3) { ["token": "rotating-\($0)"] }
         await old.child.stop()
-        let newKey = String(repeating: "c3", count: 32)
+        let newKey = "29004257b041cb9150b087db1c1a5171b4f0f8f4b9a55463127ffded8b43e86b"
         let rotating = try await stack.launchGateway(
             "SANDBOX", environment: ["PSYNC_MASTER_KEY": newKey, "PSYNC_MASTER_KEY_ID": "k2", "PSYNC_PREVIOUS_MASTER_KEYS": "k1:\(Stack.masterKey)"]
         )

@@ -13,7 +13,7 @@ public final class Stack: @unchecked Sendable {
     public static let adminToken = "admin-token-for-stack-tests-0001"
     public static let serviceToken = "service-token-for-stack-tests-01"
     public static let readToken = "read-token-for-stack-tests-00001"
-    public static let masterKey = String(repeating: "5a", count: 32)
+    public static let masterKey = "c6b85a1d3361bb01aec56fa7546ea366eb19c3af3e2a6d354083f942bc94dceb"
 
     public let redisServer: RedisServer
     public let databaseURL: String
@@ -35,8 +35,14 @@ public final class Stack: @unchecked Sendable {
         baseEnvironment = [
             "PSYNC_REDIS_URL": redisServer.url, "PSYNC_POSTGRES_URL": databaseURL, "PSYNC_ADMIN_TOKEN": Self.adminToken,
             "PSYNC_SERVICE_TOKEN": Self.serviceToken, "PSYNC_READ_TOKEN": Self.readToken, "PSYNC_MASTER_KEY": Self.masterKey,
-            "PSYNC_HEARTBEAT_INTERVAL": "500ms",
+            "PSYNC_HEARTBEAT_INTERVAL": "500ms", "PSYNC_MONITOR_SESSION_SECRET": Self.randomSecret(),
         ].merging(environment) { _, new in new }
+    }
+
+    /// 32 random bytes as hex, for a secret each stack makes afresh (the monitor's session secret).
+    public static func randomSecret() -> String {
+        var generator = SystemRandomNumberGenerator()
+        return (0..<32).map { _ in String(format: "%02x", UInt8.random(in: 0...255, using: &generator)) }.joined()
     }
 
     /// A stack with psync-persistence running; `environment` reaches every process started later.

@@ -22,7 +22,7 @@ make_secrets() {
     mkdir -p "$RUN/secrets" "$RUN/logs" "$RUN/pids"
     chmod 700 "$RUN/secrets"
     local name
-    for name in admin_token read_token service_token postgres_password; do
+    for name in admin_token read_token service_token postgres_password monitor_session_secret; do
         [ -s "$RUN/secrets/$name" ] || (umask 077 && openssl rand -hex 24 > "$RUN/secrets/$name")
     done
     [ -s "$RUN/secrets/master_key" ] || (umask 077 && openssl rand -hex 32 > "$RUN/secrets/master_key")
@@ -78,6 +78,7 @@ common_environment() {
     export PSYNC_READ_TOKEN_FILE="$RUN/secrets/read_token"
     export PSYNC_SERVICE_TOKEN_FILE="$RUN/secrets/service_token"
     export PSYNC_MASTER_KEY_FILE="$RUN/secrets/master_key"
+    export PSYNC_MONITOR_SESSION_SECRET_FILE="$RUN/secrets/monitor_session_secret"
     export PSYNC_HTTP_HOST=127.0.0.1
     export PSYNC_LOG_FORMAT=json
     export PSYNC_PERSISTENCE_URL="http://127.0.0.1:$PSYNC_PERSISTENCE_PORT"

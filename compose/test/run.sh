@@ -125,6 +125,7 @@ PSYNC_ADMIN_TOKEN=$(openssl rand -hex 16)
 PSYNC_READ_TOKEN=$(openssl rand -hex 16)
 PSYNC_SERVICE_TOKEN=$(openssl rand -hex 16)
 PSYNC_MASTER_KEY=$(openssl rand -hex 32)
+PSYNC_MONITOR_SESSION_SECRET=$(openssl rand -hex 32)
 POSTGRES_PASSWORD=$(openssl rand -hex 16)
 PSYNC_HTTP_HOST=127.0.0.1
 PSYNC_REDIS_BIND=127.0.0.1

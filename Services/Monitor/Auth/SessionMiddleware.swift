@@ -1,4 +1,5 @@
 import Contracts
+import Cryptography
 import HTTPTypes
 import Hummingbird
 import ServiceKit
@@ -18,13 +19,15 @@ struct SessionMiddleware: RouterMiddleware {
     let sessions: SessionStore
 
     func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
-        guard context.principal == nil, let id = Self.cookie(Self.cookieName, in: request), let session = try await sessions.lookup(id) else {
+        guard context.principal == nil, let cookie = Self.cookie(Self.cookieName, in: request),
+            let session = try await sessions.lookup(cookie: cookie)
+        else {
             return try await next(request, context)
         }
         var context = context
         let safe = request.method == .get || request.method == .head
         let headerToken = request.headers[HTTPField.Name("x-csrf-token")!]
-        if safe || headerToken.map({ ConstantTimeText.equals($0, session.csrf) }) == true {
+        if safe || headerToken.map({ ConstantTime.equals($0, session.csrf) }) == true {
             context.principal = session.scope
             context.presentedUnknownToken = false
         }
@@ -45,18 +48,6 @@ struct SessionMiddleware: RouterMiddleware {
             }
         }
         return nil
-    }
-}
-
-/// Comparison of secrets that takes the same time wherever they differ.
-enum ConstantTimeText {
-    static func equals(_ lhs: String, _ rhs: String) -> Bool {
-        let left = Array(lhs.utf8)
-        let right = Array(rhs.utf8)
-        guard left.count == right.count else { return false }
-        var difference: UInt8 = 0
-        for index in left.indices { difference |= left[index] ^ right[index] }
-        return difference == 0
     }
 }
 

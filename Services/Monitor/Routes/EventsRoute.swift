@@ -6,12 +6,18 @@ import ServiceKit
 import ServiceLifecycle
 
 /// `GET /events`: Server-Sent Events of everything on the events stream, for the pages' live updates.
+///
+/// A stream opened with a session cookie checks the session every `recheck` (without counting as use), and ends
+/// as soon as the session does: a logout, the idle timeout, the absolute lifetime, or its token rotated.
 struct EventsRoute {
     let feed: EventFeed
+    let sessions: SessionStore
+    let recheck: Duration
 
     func register(on router: Router<ServiceRequestContext>) {
         router.get("/events") { _, context -> Response in
             try context.authorize(.readers)
+            let session = CurrentSession.value
             let events = feed.subscribe()
             var headers = HTTPFields()
             headers[.contentType] = "text/event-stream"
@@ -31,6 +37,16 @@ struct EventsRoute {
                             while !Task.isCancelled {
                                 try await Task.sleep(for: .seconds(15))
                                 sink.yield(": keep-alive\n\n")
+                            }
+                        }
+                        if let session {
+                            group.addTask {
+                                while !Task.isCancelled {
+                                    try await Task.sleep(for: recheck)
+                                    let valid = try? await sessions.lookup(id: session.id, touch: false)
+                                    if valid == nil { break }
+                                }
+                                sink.finish()
                             }
                         }
                         defer { group.cancelAll() }

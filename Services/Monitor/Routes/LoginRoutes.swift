@@ -1,60 +1,85 @@
 import Contracts
+import Cryptography
 import FoundationEssentials
+import HTTPTypes
 import Hummingbird
 import Logging
 import NIOCore
 import ServiceKit
 
 /// The login form, single-use login links and the logout.
+///
+/// Failed logins are counted per client address (`LoginThrottle`); past the limit every attempt from that address is
+/// answered 429 with `Retry-After`, right token or not. `next` is kept only when `SafeNext` accepts it.
 struct LoginRoutes {
     let sessions: SessionStore
     let tokens: TokenSet
+    let throttle: LoginThrottle
     let logger: Logger
 
     func register(on router: Router<ServiceRequestContext>) {
-        router.get("/login") { request, _ -> Response in
-            let next = PageResponses.safeNext(request.uri.queryParameters.get("next").map { String($0) })
-            if let ticket = request.uri.queryParameters.get("ticket") {
-                guard let scope = try await sessions.redeem(ticket: String(ticket)) else {
-                    return PageResponses.html(
-                        LoginPage.render(next: next, error: "that login link is not valid any more; log in with a token"), status: .unauthorized)
-                }
-                return try await start(scope: scope, next: next, via: "ticket")
+        router.get("/login") { request, context -> Response in
+            let next = SafeNext.path(request.uri.queryParameters.get("next").map { String($0) })
+            guard let ticket = request.uri.queryParameters.get("ticket") else { return PageResponses.html(LoginPage.render(next: next)) }
+            let address = context.clientAddress ?? "unknown"
+            if let wait = await throttle.retryAfter(address) { return Self.throttled(next: next, wait: wait) }
+            guard let started = try await sessions.redeem(ticket: String(ticket)) else {
+                await throttle.failed(address)
+                logger.notice("login refused", metadata: ["login.via": "ticket", "client.address": "\(address)"])
+                return PageResponses.html(
+                    LoginPage.render(next: next, error: "that login link is not valid any more; log in with a token"), status: .unauthorized)
             }
-            return PageResponses.html(LoginPage.render(next: next))
+            return start(started, next: next, via: "ticket", request: request)
         }
-        router.post("/login") { request, _ -> Response in
+        router.post("/login") { request, context -> Response in
             let body = try await request.body.collect(upTo: 16 << 10)
             let form = ParameterDecoder.parse(query: String(buffer: body))
-            let next = PageResponses.safeNext(form["next"]?.first)
+            let next = SafeNext.path(form["next"]?.first)
+            let address = context.clientAddress ?? "unknown"
+            if let wait = await throttle.retryAfter(address) { return Self.throttled(next: next, wait: wait) }
             let token = (form["token"]?.first ?? "").trimmingCharacters(in: " ")
             guard let scope = tokens.scope(of: token), scope != .service else {
-                logger.notice("login refused")
+                await throttle.failed(address)
+                logger.notice("login refused", metadata: ["login.via": "form", "client.address": "\(address)"])
                 return PageResponses.html(LoginPage.render(next: next, error: "that token is not an admin or read-only token"), status: .unauthorized)
             }
-            return try await start(scope: scope, next: next, via: "form")
+            return start(try await sessions.create(scope: scope, token: token), next: next, via: "form", request: request)
         }
         router.post("/logout") { request, _ -> Response in
             if let session = CurrentSession.value {
                 let body = try await request.body.collect(upTo: 16 << 10)
                 let form = ParameterDecoder.parse(query: String(buffer: body))
-                guard let token = form["csrf"]?.first, ConstantTimeText.equals(token, session.csrf) else {
+                guard let token = form["csrf"]?.first, ConstantTime.equals(token, session.csrf) else {
                     return PageResponses.error(.forbidden("the form is out of date; reload the page and try again"), viewer: nil)
                 }
                 try await sessions.delete(session.id)
             }
-            return PageResponses.redirect("/login", cookie: cookie(value: "", maxAge: 0))
+            return PageResponses.redirect("/login", cookie: cookie(value: "", maxAge: 0, request: request))
         }
     }
 
-    private func start(scope: Scope, next: String, via: String) async throws -> Response {
-        let session = try await sessions.create(scope: scope)
-        logger.info("logged in", metadata: ["session.scope": "\(scope.rawValue)", "login.via": "\(via)"])
-        return PageResponses.redirect(next, cookie: cookie(value: session.id, maxAge: Int(sessions.ttl.components.seconds)))
+    private func start(_ started: (session: Session, cookie: String), next: String, via: String, request: Request) -> Response {
+        logger.info("logged in", metadata: ["session.scope": "\(started.session.scope.rawValue)", "login.via": "\(via)"])
+        return PageResponses.redirect(next, cookie: cookie(value: started.cookie, maxAge: Int(sessions.ttl.components.seconds), request: request))
     }
 
-    private func cookie(value: String, maxAge: Int) -> String {
-        "\(SessionMiddleware.cookieName)=\(value); Path=/; HttpOnly; SameSite=Strict; Max-Age=\(maxAge)\(sessions.secure ? "; Secure" : "")"
+    /// The session cookie; `Secure` when the setting says so or a TLS proxy says the browser came over HTTPS
+    /// (a forged header can only make the cookie stricter).
+    private func cookie(value: String, maxAge: Int, request: Request) -> String {
+        let proto = request.headers[HTTPField.Name("x-forwarded-proto")!]?.lowercased()
+        let secure = sessions.secure || proto == "https"
+        return "\(SessionMiddleware.cookieName)=\(value); Path=/; HttpOnly; SameSite=Strict; Max-Age=\(maxAge)\(secure ? "; Secure" : "")"
+    }
+
+    /// 429 with the login form, the wait in words and in `Retry-After` (whole seconds, rounded up).
+    static func throttled(next: String, wait: Duration) -> Response {
+        let (seconds, attoseconds) = wait.components
+        let retryAfter = max(1, seconds + (attoseconds > 0 ? 1 : 0))
+        var response = PageResponses.html(
+            LoginPage.render(next: next, error: "too many failed logins from your address; try again in \(retryAfter) s"),
+            status: .tooManyRequests)
+        response.headers[.retryAfter] = "\(retryAfter)"
+        return response
     }
 }
 

@@ -33,16 +33,6 @@ enum PageResponses {
             status: HTTPResponse.Status(code: error.status))
     }
 
-    /// Where a login sends the browser back to: a path on this site only.
-    static func safeNext(_ text: String?) -> String {
-        guard let text, text.hasPrefix("/"), !text.hasPrefix("//"), !text.hasPrefix("/\\"), !text.contains("\r"), !text.contains("\n"),
-            text.count < 500
-        else {
-            return "/"
-        }
-        return text
-    }
-
     /// The request's path and query, for coming back after a login.
     static func here(_ request: Request) -> String {
         request.uri.query.map { request.uri.path + "?" + $0 } ?? request.uri.path

@@ -1,4 +1,5 @@
 import Contracts
+import Cryptography
 import FoundationEssentials
 import Hummingbird
 import Logging
@@ -11,6 +12,7 @@ struct PageRoutes {
     let actions: MonitorActions
     let sessions: SessionStore
     let tokens: TokenSet
+    let throttle: LoginThrottle
     let logger: Logger
 
     func register(on router: Router<ServiceRequestContext>) {
@@ -71,7 +73,7 @@ struct PageRoutes {
             _ = try await actions.retryAll()
             return "/dead-letters"
         }
-        LoginRoutes(sessions: sessions, tokens: tokens, logger: logger).register(on: router)
+        LoginRoutes(sessions: sessions, tokens: tokens, throttle: throttle, logger: logger).register(on: router)
     }
 
     /// A page for readers; anonymous visitors are sent to the login.
@@ -103,7 +105,7 @@ struct PageRoutes {
             if let session, scope == nil || scope == session.scope {
                 let body = try await request.body.collect(upTo: 64 << 10)
                 let form = ParameterDecoder.parse(query: String(buffer: body))
-                guard let token = form["csrf"]?.first, ConstantTimeText.equals(token, session.csrf) else {
+                guard let token = form["csrf"]?.first, ConstantTime.equals(token, session.csrf) else {
                     return PageResponses.error(
                         .forbidden("the form is out of date or came from another site; reload the page and try again"), viewer: nil)
                 }
