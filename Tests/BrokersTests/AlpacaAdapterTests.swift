@@ -48,7 +48,8 @@ struct AlpacaAdapterTests {
         let broker = FixtureBroker()
         broker.on("/v2/positions", .init(body: #"[{"symbol":"SLM","qty":"10","side":"short","avg_entry_price":"8"}]"#))
         try await withAlpaca(live: broker) { alpaca in
-            #expect(try await alpaca.holdings(Self.credentials).holdings.map(\.quantity) == [-10])
+            let quantities = try await alpaca.holdings(Self.credentials).holdings.map(\.quantity)
+            #expect(quantities == [-10])
         }
     }
 
@@ -60,12 +61,15 @@ struct AlpacaAdapterTests {
         paper.on("/v2/account", .init(body: #"{"id":"p-1","account_number":"PA123"}"#))
         try await withAlpaca(live: live, paper: paper) { alpaca in
             let paperKeys = BrokerCredentials(["key_id": "PK", "secret_key": "PS", "environment": "paper"])
-            #expect(try await alpaca.verify(paperKeys).userID == "PA123")
+            let paperUser = try await alpaca.verify(paperKeys).userID
+            #expect(paperUser == "PA123")
             #expect(live.seen.withLock { $0.isEmpty }, "a paper key never reaches the live API")
             #expect(paper.seen.withLock { $0.first?.2["APCA-API-KEY-ID"] } == "PK")
-            #expect(try await alpaca.verify(Self.credentials).userID == "010203ABCD")
+            let liveUser = try await alpaca.verify(Self.credentials).userID
+            #expect(liveUser == "010203ABCD")
             let liveKeys = BrokerCredentials(["key_id": "AK", "secret_key": "SK", "environment": "LIVE"])
-            #expect(try await alpaca.verify(liveKeys).userID == "010203ABCD")
+            let liveUserAgain = try await alpaca.verify(liveKeys).userID
+            #expect(liveUserAgain == "010203ABCD")
             #expect(paper.seen.withLock { $0.count } == 1 && live.seen.withLock { $0.count } == 2)
             let unknown = BrokerCredentials(["key_id": "AK", "secret_key": "SK", "environment": "sandbox"])
             await #expect { try await alpaca.verify(unknown) } throws: { error in

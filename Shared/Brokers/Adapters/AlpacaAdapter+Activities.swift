@@ -1,4 +1,5 @@
 public import Contracts
+import CurlClient
 import FoundationEssentials
 
 /// `GET /v2/account/activities` (docs.alpaca.markets/reference/getaccountactivities-1; alpaca-py

@@ -69,7 +69,7 @@ public enum StatementImport {
         var rows: [(line: Int, values: [String])] = []
         var line = 1 + lineBreaks(in: file.header) + 1
         do {
-            try file.enumerateAsArray(startAt: 1) { values in
+            try file.enumerateAsArray(startAt: 1, rowLimit: nil) { values in
                 rows.append((line, values))
                 line += 1 + lineBreaks(in: values)
             }
