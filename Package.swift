@@ -85,7 +85,8 @@ let package = Package(
         library("SandboxData"),
         library("Streams", ["Contracts", "RedisClient", "ExactDecimal", logging, metrics, lifecycle]),
         library("Scheduling", ["Contracts", "CivilTime"]),
-        library("Brokers", ["Contracts", "CurlClient", "Cryptography", "ExactDecimal", "CivilTime", .product(name: "SwiftCSV", package: "SwiftCSV")]),
+        library(
+            "Brokers", ["Contracts", "CurlClient", "Cryptography", "ExactDecimal", "CivilTime", .product(name: "SwiftCSV", package: "SwiftCSV")]),
         library("RPC", ["Contracts", "CurlClient", "ExactDecimal"]),
         library(
             "ServiceKit",

@@ -105,7 +105,10 @@ struct VestedStatementTests {
                 "line 5: 2 fields, expected 4",
                 "line 6: quantity must be positive, got -1",
             ])
-        #expect(Self.problems("ticker,qty\nA,1").first == "line 1: unknown column 'ticker' (known: \(["record", "symbol", "quantity", "average_price", "currency", "isin", "exchange", "asset_type", "last_price", "id", "date", "kind", "price", "amount"].joined(separator: ", ")))")
+        #expect(
+            Self.problems("ticker,qty\nA,1").first
+                == "line 1: unknown column 'ticker' (known: \(["record", "symbol", "quantity", "average_price", "currency", "isin", "exchange", "asset_type", "last_price", "id", "date", "kind", "price", "amount"].joined(separator: ", ")))"
+        )
         #expect(Self.problems("") == ["the statement is empty; the first line must name the columns"])
         #expect(Self.problems("symbol,quantity,average_price,currency\nA\"B,1,1,USD\n").first?.hasPrefix("line 2: not valid CSV") == true)
     }

@@ -87,7 +87,8 @@ struct ControlRoutes {
                 return try Self.json(KiteExpected.positions(simulator.portfolios.trades(key), holdings: holdings, token: token))
             case (_, "holdings"): return try Self.json(holdings.map(ExpectedPosition.init))
             case (_, let what):
-                throw APIError.badRequest("what must be holdings (or positions for format=kite, transactions for format=alpaca), got '\(what.prefix(40))'")
+                throw APIError.badRequest(
+                    "what must be holdings (or positions for format=kite, transactions for format=alpaca), got '\(what.prefix(40))'")
             }
         }
     }

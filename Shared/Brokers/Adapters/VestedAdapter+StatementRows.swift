@@ -77,7 +77,8 @@ struct StatementRows {
         if !symbol.isEmpty {
             if let first = holdingLines[key] {
                 let place = exchange.map { " on \($0.prefix(20))" } ?? ""
-                problems.append("line \(line): symbol '\(symbol.prefix(40))'\(place) is already on line \(first); a statement lists each holding once")
+                problems.append(
+                    "line \(line): symbol '\(symbol.prefix(40))'\(place) is already on line \(first); a statement lists each holding once")
             } else {
                 holdingLines[key] = line
             }
