@@ -90,6 +90,16 @@ struct AlpacaTests {
                 #expect(try await Self.storedLines(stack, account.id) == (try await Self.expectedLines(stack, key)), "day \(day) \(key)")
             }
         }
+        // The portfolio's USD total follows the stored positions, shorts counting negative.
+        var stored: [Holding] = []
+        for account in accounts.prefix(2) {
+            stored += try await stack.admin.call(PersistenceAPI.accountHoldings, ByID(id: account.id)).holdings
+        }
+        let totals = try await stack.admin.call(PersistenceAPI.portfolioTotals, ListTotals(id: accounts[0].portfolioID)).items
+        let usd = try #require(totals.filter { $0.total.currency == "USD" }.max { $0.asOf < $1.asOf })
+        let marketValue = stored.reduce(Decimal(0)) { $0 + ($1.marketValue ?? 0) }
+        #expect(usd.total.holdingsCount == 40 && usd.total.marketValue == marketValue, "\(usd.total) vs \(marketValue)")
+
         // The late dividend (booked on day 1, dated day 0, before what day 0's sync read) and its withholding are stored.
         let live = try await Self.storedTransactions(stack, accounts[1].id)
         let dividend = try #require(live.first { $0.kind == .dividend })
