@@ -117,6 +117,22 @@ struct AlpacaTests {
         let failed = jobs.filter { $0.accountID == accounts[2].id }
         #expect(failed.contains { $0.errorKind == .auth && $0.lastError?.contains(#""environment": "paper""#) == true })
         #expect(!jobs.contains { $0.accountID == vested.id }, "no job for the VESTED account")
+
+        // The VESTED account takes a statement instead: Excel's byte-order mark and CRLF, holdings and transactions.
+        let statement =
+            "\u{FEFF}record,id,date,kind,symbol,quantity,average_price,amount,currency\r\n"
+            + "holding,,,,AAPL,2,150,,USD\r\ntransaction,V-1,2026-11-20,dividend,AAPL,,,0.48,USD\r\n"
+            + "transaction,V-2,2026-11-20,withholding_tax,AAPL,,,-0.12,USD\r\n"
+        let imported = try await stack.gateway("VESTED").call(GatewayAPI.importStatement, ImportStatement(id: vested.id, csv: statement))
+        #expect(imported.holdings == 1)
+        let statementTransactions = try await Self.storedTransactions(stack, vested.id)
+        #expect(statementTransactions.map(\.kind) == [.dividend, .withholdingTax])
+        await #expect {
+            try await stack.gateway("VESTED").call(
+                GatewayAPI.importStatement, ImportStatement(id: vested.id, csv: "symbol,quantity,average_price,currency\nA,1,1,USD\nA,2,1,USD\n"))
+        } throws: { error in
+            (error as? RPCError)?.message.contains("line 3: symbol 'A' is already on line 2") == true
+        }
         await stack.stop()
     }
 }
