@@ -1,8 +1,11 @@
 import Contracts
 import Foundation
 import RPC
+import ServiceKit
 import TestSupport
 import Testing
+
+@testable import Gateway
 
 /// Alpaca accounts, paper and live, synced end to end through brokersim's Alpaca hosts on two simulated days and compared
 /// with brokersim's expected answer (`GET /sim/expected?format=alpaca`); a VESTED account in the same runs is skipped.
@@ -53,6 +56,20 @@ struct AlpacaTests {
             return detail?.run.status == .finished
         }
         return detail!
+    }
+
+    @Test("a live URL set alone leaves the gateway without a paper URL: paper keys are refused, never sent to it")
+    func paperURLSetting() throws {
+        let live = try GatewayConfiguration(
+            environment: EnvironmentReader(["PSYNC_ALPACA_BASE_URL": "https://api.alpaca.markets"]), broker: "ALPACA")
+        #expect(live.baseURL == "https://api.alpaca.markets" && live.variantURLs.isEmpty)
+        let both = try GatewayConfiguration(
+            environment: EnvironmentReader(["PSYNC_ALPACA_BASE_URL": "http://sim", "PSYNC_ALPACA_PAPER_BASE_URL": "http://sim/alpaca-paper"]),
+            broker: "ALPACA")
+        #expect(both.variantURLs == ["paper": "http://sim/alpaca-paper"])
+        #expect(
+            try GatewayConfiguration(environment: EnvironmentReader([:]), broker: "ALPACA").variantURLs["paper"] == "https://paper-api.alpaca.markets"
+        )
     }
 
     @Test("paper and live accounts store brokersim's expected positions (shorts signed) and activities, a late dividend included")
