@@ -62,6 +62,8 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-http-types.git", from: "1.8.0", traits: []),
         .package(url: "https://github.com/swift-server/swift-prometheus.git", from: "2.4.1"),
         .package(url: "https://github.com/swift-server/swift-service-lifecycle.git", from: "2.13.0"),
+        // Statement import (BOM, quoted newlines, CRLF): SwiftCSV, in the local package mirror at 0.10.0.
+        .package(url: "https://github.com/swiftcsv/SwiftCSV.git", from: "0.10.0"),
     ],
     targets: [
         // C libraries from Debian, each wrapped once by one Swift module below.
@@ -83,7 +85,8 @@ let package = Package(
         library("SandboxData"),
         library("Streams", ["Contracts", "RedisClient", "ExactDecimal", logging, metrics, lifecycle]),
         library("Scheduling", ["Contracts", "CivilTime"]),
-        library("Brokers", ["Contracts", "CurlClient", "Cryptography", "ExactDecimal", "CivilTime"]),
+        library(
+            "Brokers", ["Contracts", "CurlClient", "Cryptography", "ExactDecimal", "CivilTime", .product(name: "SwiftCSV", package: "SwiftCSV")]),
         library("RPC", ["Contracts", "CurlClient", "Cryptography", "ExactDecimal"]),
         library(
             "ServiceKit",

@@ -9,8 +9,9 @@ struct GatewayConfiguration: Sendable {
     var broker: String
     /// The broker API (`PSYNC_<BROKER>_BASE_URL`).
     var baseURL: String
-    /// Other variants of the API by name, e.g. Alpaca's `paper` (`PSYNC_<BROKER>_<VARIANT>_BASE_URL`; `PSYNC_<BROKER>_BASE_URL`
-    /// alone points every variant at one place, as for brokersim).
+    /// Other variants of the API by name, e.g. Alpaca's `paper` (`PSYNC_<BROKER>_<VARIANT>_BASE_URL`). Setting
+    /// `PSYNC_<BROKER>_BASE_URL` drops the variants not set alongside it, so an account of another variant is refused rather
+    /// than sent to the URL given for live (a paper key at Alpaca's live API is refused as a wrong key).
     var variantURLs: [String: String] = [:]
     /// Other `PSYNC_<BROKER>_*` settings, for the adapter (`MUTUAL_FUNDS`, `LOGIN_URL` …).
     var adapterOptions: [String: String] = [:]
@@ -69,7 +70,9 @@ struct GatewayConfiguration: Sendable {
         let prefix = "PSYNC_\(self.broker)_"
         if let url = environment.string(prefix + "BASE_URL") {
             baseURL = url
-            for variant in variantURLs.keys { variantURLs[variant] = url }
+            for variant in variantURLs.keys where environment.string(prefix + variant.uppercased() + "_BASE_URL") == nil {
+                variantURLs[variant] = nil
+            }
         }
         for variant in variantURLs.keys {
             if let url = environment.string(prefix + variant.uppercased() + "_BASE_URL") { variantURLs[variant] = url }

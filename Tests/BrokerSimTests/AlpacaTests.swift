@@ -96,4 +96,51 @@ struct AlpacaTests {
         #expect(badDirection.status == 422)
         await sim.stop()
     }
+
+    @Test("paper keys are served only by the paper host and live keys only by the live host; 401 otherwise")
+    func paperAndLiveHosts() async throws {
+        let sim = try await SimulatorProcess.start()
+        let paperAtLive = try await sim.alpaca("/v2/positions", token: "paper-acct0")
+        let liveAtPaper = try await sim.alpaca("/alpaca-paper/v2/positions", token: "acct0")
+        for response in [paperAtLive, liveAtPaper] {
+            #expect(response.status == 401 && response.text == #"{"code":40110000,"message":"unauthorized"}"#)
+        }
+        #expect(try await sim.alpaca("/alpaca-paper/v2/positions", token: "paper-acct0").status == 200)
+        #expect(try await sim.alpaca("/alpaca-paper/v2/account/activities", token: "paper-acct0").status == 200)
+        #expect(try await sim.alpaca("/v2/account", token: "acct0").status == 200)
+        await sim.stop()
+    }
+
+    @Test("short positions are negative; a late dividend appears the next day dated the day before, filtered by after")
+    func shortsAndLateDividends() async throws {
+        let sim = try await SimulatorProcess.start()
+        let key = "latediv-short-acct9"
+        let positions = try decodeBroker([AlpacaPosition].self, try await sim.alpaca("/v2/positions", token: key))
+        #expect(positions.enumerated().allSatisfy { index, position in (index % 4 == 3) == (position.side == "short") })
+        #expect(positions.filter { $0.side == "short" }.allSatisfy { $0.qty < 0 && $0.marketValue < 0 })
+        let dayZero = try decodeBroker([AlpacaActivity].self, try await sim.alpaca("/v2/account/activities", token: key))
+        #expect(!dayZero.contains { $0.activityType == "DIV" })
+        try await sim.configure(["day": .number(1)])
+        let all = try decodeJSON(try await sim.alpaca("/v2/account/activities?direction=asc", token: key))
+        guard case .array(let items) = all else {
+            Issue.record("activities must be an array")
+            return
+        }
+        let dividend = try #require(items.first { $0["activity_type"]?.stringValue == "DIV" })
+        #expect(dividend["date"]?.stringValue == "2026-01-01" && dividend["id"]?.stringValue?.hasPrefix("20260102") == true)
+        #expect(items.contains { $0["activity_type"]?.stringValue == "DIVNRA" })
+        let after = try decodeJSON(try await sim.alpaca("/v2/account/activities?after=2026-01-01T20:00:00Z", token: key))
+        guard case .array(let later) = after else {
+            Issue.record("activities must be an array")
+            return
+        }
+        #expect(!later.contains { $0["activity_type"]?.stringValue == "DIV" }, "after= alone skips the late dividend")
+        let expected = try decodeJSON(try await sim.control("GET", "/sim/expected?format=alpaca&what=transactions&token=\(key)"))
+        guard case .array(let rows) = expected else {
+            Issue.record("expected must be an array")
+            return
+        }
+        #expect(rows.contains { $0["kind"]?.stringValue == "dividend" } && rows.contains { $0["kind"]?.stringValue == "withholding_tax" })
+        await sim.stop()
+    }
 }

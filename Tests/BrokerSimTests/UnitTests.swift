@@ -114,9 +114,9 @@ struct UnitTests {
     }
 
     @Test("Alpaca paging walks every fill once in either direction")
-    func alpacaPaging() {
+    func alpacaPaging() throws {
         let trades = SimulatedPortfolio(token: "unit-alpaca", day: 0, count: 60, market: .us).trades
-        let fills = AlpacaActivities.fills(token: "unit-alpaca", trades: trades, day: 0)
+        let fills = AlpacaActivities.entries(token: "unit-alpaca", trades: trades, nonTrades: [], day: 0)
         for descending in [true, false] {
             var query = AlpacaActivities.Query(descending: descending, pageSize: 3)
             var seen: [String] = []
@@ -130,6 +130,12 @@ struct UnitTests {
         }
         #expect(AlpacaActivities.query(["page_size": "500"], pathType: nil) == .success(.init(pageSize: 100)))
         #expect(AlpacaActivities.query(["page_size": "0"], pathType: nil) == .failure(.badRequest("invalid page_size: 0")))
+        // `after` is strict and reads RFC 3339 with a fraction or an offset, or a date.
+        let last = fills.map(\.time).max()!
+        let after = AlpacaActivities.query(["after": SimulatedCalendar.iso8601(last - 1).dropLast() + ".500+00:00"], pathType: nil)
+        #expect(try AlpacaActivities.page(fills, after.get()).map(\.time).allSatisfy { $0 == last })
+        #expect(AlpacaActivities.query(["after": "2026-01-02"], pathType: nil) == .success(.init(after: 20_455 * 86_400)))
+        #expect(AlpacaActivities.query(["after": "yesterday"], pathType: nil) == .failure(.badRequest("invalid after: yesterday")))
     }
 
     @Test("traffic stats find the busiest one-second window per key")

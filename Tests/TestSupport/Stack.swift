@@ -74,6 +74,7 @@ public final class Stack: @unchecked Sendable {
         if let brokersim = first("psync-brokersim") {
             for broker in ["SANDBOX", "ZERODHA", "ALPACA", "UPSTOX"] { environment["PSYNC_\(broker)_BASE_URL"] = brokersim.baseURL }
             environment["PSYNC_DHAN_BASE_URL"] = brokersim.baseURL + "/dhan"
+            environment["PSYNC_ALPACA_PAPER_BASE_URL"] = brokersim.baseURL + "/alpaca-paper"
         }
         if let dispatcher = first("psync-dispatcher") { environment["PSYNC_DISPATCHER_URL"] = dispatcher.baseURL }
         if let scheduler = first("psync-scheduler") { environment["PSYNC_SCHEDULER_URL"] = scheduler.baseURL }

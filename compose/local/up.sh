@@ -89,6 +89,7 @@ common_environment() {
         variable="PSYNC_${broker}_BASE_URL"
         export "$variable=${!variable:-$brokersim}"
     done
+    export PSYNC_ALPACA_PAPER_BASE_URL="${PSYNC_ALPACA_PAPER_BASE_URL:-$brokersim/alpaca-paper}"
 }
 
 # start NAME PORT BINARY [ARGUMENTS…]: starts one service unless it already runs, logging to .run/logs/NAME.log.

@@ -39,13 +39,16 @@ enum AlpacaBody {
         return json.buffer
     }
 
-    /// `GET /v2/positions`: a bare array.
-    static func positions(_ holdings: [PricedPosition]) -> ByteBuffer {
+    /// `GET /v2/positions`: a bare array; a short position (`AlpacaShapes.isShort`) has negative `qty`, `market_value` and
+    /// `cost_basis` and `side: short` (alpacahq/Alpaca-API#86).
+    static func positions(_ holdings: [PricedPosition], shapes: AlpacaShapes) -> ByteBuffer {
         var json = JSONWriter(capacity: 16 + holdings.count * 640)
         json.beginArray()
-        for priced in holdings {
+        for (index, priced) in holdings.enumerated() {
             let position = priced.position
-            let quantity = priced.quantity
+            let short = shapes.isShort(index)
+            let quantity = short ? Micros.zero - priced.quantity : priced.quantity
+            let quantityText = short ? "-" + priced.quantityText : priced.quantityText
             let marketValue = quantity * priced.lastPrice
             let costBasis = quantity * priced.averagePrice
             let dayChange = priced.dayChange
@@ -58,9 +61,9 @@ enum AlpacaBody {
             json.field("exchange", position.exchange)
             json.field("asset_class", "us_equity")
             json.field("asset_marginable", bool: true)
-            json.field("qty", decimalText: priced.quantityText)
+            json.field("qty", decimalText: quantityText)
             json.field("avg_entry_price", decimalText: priced.averagePriceText)
-            json.field("side", "long")
+            json.field("side", short ? "short" : "long")
             json.field("market_value", decimalText: marketValue.text)
             json.field("cost_basis", decimalText: costBasis.text)
             json.field("unrealized_pl", decimalText: (marketValue - costBasis).text)
@@ -70,7 +73,7 @@ enum AlpacaBody {
             json.field("current_price", decimalText: priced.lastPriceText)
             json.field("lastday_price", decimalText: priced.closePriceText)
             json.field("change_today", decimalText: Micros.ratioText(dayChange, priced.closePrice, places: 10))
-            json.field("qty_available", decimalText: priced.quantityText)
+            json.field("qty_available", decimalText: quantityText)
             json.endObject()
         }
         json.endArray()

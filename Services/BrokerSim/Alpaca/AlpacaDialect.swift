@@ -3,9 +3,12 @@ import Hummingbird
 import NIOCore
 
 /// Alpaca's Trading API: `APCA-API-KEY-ID` and `APCA-API-SECRET-KEY` headers, `{"code","message"}`
-/// errors, and `X-Ratelimit-*` headers on every response.
+/// errors, and `X-Ratelimit-*` headers on every response. One dialect per host: paper keys work only at the paper host and
+/// live keys only at the live one; the other host answers 401 as for a wrong key (docs.alpaca.markets/docs/paper-trading).
 struct AlpacaDialect: BrokerDialect {
     var broker: Broker { .alpaca }
+    /// Whether this is the paper host (`/alpaca-paper`).
+    var paper = false
 
     static let keyHeader = HTTPField.Name("APCA-API-KEY-ID")!
     static let secretHeader = HTTPField.Name("APCA-API-SECRET-KEY")!
@@ -19,6 +22,7 @@ struct AlpacaDialect: BrokerDialect {
         guard let key = request.headers[Self.keyHeader], !key.isEmpty, let secret = request.headers[Self.secretHeader], !secret.isEmpty else {
             return .failure(.unauthorized("unauthorized"))
         }
+        guard AlpacaShapes(key: key).paper == paper else { return .failure(.unauthorized("request is not authorized")) }
         return .success(BrokerCaller(token: key, rateKey: key))
     }
 

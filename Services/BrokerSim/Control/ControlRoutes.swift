@@ -80,11 +80,15 @@ struct ControlRoutes {
             switch (broker, parameters["what"].map(String.init) ?? "holdings") {
             case (.kite, "holdings"): return try Self.json(KiteExpected.holdings(holdings, token: token))
             case (.dhan, "holdings"): return try Self.json(DhanBody.expectedHoldings(holdings, token: token))
+            case (.alpaca, "holdings"): return try Self.json(AlpacaExpected.holdings(holdings, key: token))
+            case (.alpaca, "transactions"):
+                return try Self.json(AlpacaExpected.transactions(simulator, key: token, day: day, count: settings.holdingsPerAccount))
             case (.kite, "positions"):
                 return try Self.json(KiteExpected.positions(simulator.portfolios.trades(key), holdings: holdings, token: token))
             case (_, "holdings"): return try Self.json(holdings.map(ExpectedPosition.init))
             case (_, let what):
-                throw APIError.badRequest("what must be holdings (or positions for format=kite), got '\(what.prefix(40))'")
+                throw APIError.badRequest(
+                    "what must be holdings (or positions for format=kite, transactions for format=alpaca), got '\(what.prefix(40))'")
             }
         }
     }

@@ -2,45 +2,43 @@ public import Contracts
 import CurlClient
 import FoundationEssentials
 
-/// Alpaca Trading API: positions as holdings, account activities as transactions (paged with
-/// `page_token`), the account as profile. Numbers arrive as strings and are read exactly; all USD.
+/// Alpaca Trading API: positions as holdings (short ones with a negative quantity), account activities as
+/// transactions, the account as profile. Numbers arrive as strings and are read exactly; all USD.
 ///
-/// Credentials: `{"key_id": "…", "secret_key": "…"}`, sent as `APCA-API-KEY-ID` / `APCA-API-SECRET-KEY`.
+/// Credentials: `{"key_id": "…", "secret_key": "…", "environment": "paper" | "live"}`, sent as `APCA-API-KEY-ID` /
+/// `APCA-API-SECRET-KEY` (https://docs.alpaca.markets/reference, Authentication; alpaca-py `alpaca/common/rest.py`).
+/// Keys do not expire; they stop working only when revoked in the dashboard.
 public struct AlpacaAdapter: BrokerAdapter {
-    /// Paper and live keys are separate and need their own base URL (docs.alpaca.markets/reference, Authentication);
-    /// an account picks `"environment": "paper"` in its credentials. Limit: 200 requests/min per account
+    /// Paper and live keys are separate and each works only against its own base URL (docs.alpaca.markets/docs/paper-trading;
+    /// alpaca-py `alpaca/common/enums.py` `BaseURL.TRADING_PAPER` / `TRADING_LIVE`); an account picks with the credential
+    /// field `environment` (`live` when absent). Limit: 200 requests/min per account
     /// (alpaca.markets/support/usage-limit-api-calls), counted here per key id.
     public static let broker = BrokerDescription(
-        code: "ALPACA", name: "Alpaca", baseURLs: ["live": "https://api.alpaca.markets", "paper": "https://paper-api.alpaca.markets"],
+        code: "ALPACA", name: "Alpaca",
+        baseURLs: ["live": "https://api.alpaca.markets", "paper": "https://paper-api.alpaca.markets"],
         credentialFields: ["key_id", "secret_key"], rateLimit: RateLimitRule([.init(200, per: .seconds(60))], scope: .apiKey),
         capabilities: [.holdings, .transactions, .scheduledSync])
+
+    /// The environments an account may name; anything else is refused before a call is made.
+    static let environments = ["live", "paper"]
 
     struct ErrorBody: Decodable {
         let code: Int?
         let message: String?
     }
 
+    /// docs.alpaca.markets/reference/getallopenpositions; `side` is `long` or `short`, and a short position's `qty`,
+    /// `market_value` and `cost_basis` are negative (Alpaca staff, alpacahq/Alpaca-API#86).
     struct Position: Decodable {
         let symbol: String
         let exchange: String?
         let assetClass: String?
+        let side: String?
         let qty: String
         let avgEntryPrice: String
         let currentPrice: String?
         let costBasis: String?
         let marketValue: String?
-    }
-
-    struct Activity: Decodable {
-        let id: String
-        let activityType: String
-        let transactionTime: String?
-        let date: String?
-        let symbol: String?
-        let side: String?
-        let qty: String?
-        let price: String?
-        let netAmount: String?
     }
 
     struct Account: Decodable {
@@ -65,21 +63,51 @@ public struct AlpacaAdapter: BrokerAdapter {
         [("APCA-API-KEY-ID", try credentials.require("key_id")), ("APCA-API-SECRET-KEY", try credentials.require("secret_key"))]
     }
 
+    /// The account's environment: `live` unless the credentials say `paper`.
+    static func environmentName(_ credentials: BrokerCredentials) throws -> String {
+        let name = credentials.fields["environment"].map { $0.lowercased() } ?? "live"
+        guard environments.contains(name) else {
+            throw BrokerError.permanent(
+                "the credentials' environment must be live or paper, got '\(name.prefix(20))'; set them again with `psync credentials set`")
+        }
+        return name
+    }
+
+    /// A GET against the account's own environment. A 401/403 says which environment refused the keys, because paper keys
+    /// sent to the live API (or live keys to paper) are refused exactly like wrong ones.
+    func get(_ path: String, query: [(String, String)] = [], _ credentials: BrokerCredentials) async throws -> HTTPClientResponse {
+        let name = try Self.environmentName(credentials)
+        var credentials = credentials
+        if credentials.fields["environment"] != name {
+            var fields = credentials.fields
+            fields["environment"] = name
+            credentials = BrokerCredentials(fields, rateLimitKey: credentials.rateLimitKey)
+        }
+        do {
+            return try await http.get(path, query: query, headers: try headers(credentials), credentials: credentials)
+        } catch let error as BrokerError where error.kind == .auth {
+            let other = name == "live" ? "paper" : "live"
+            throw BrokerError(
+                .auth, "\(error.message) (the \(name) API; keys made for \(other) trading need \"environment\": \"\(other)\")",
+                status: error.status)
+        }
+    }
+
     public func holdings(_ credentials: BrokerCredentials) async throws -> HoldingsSnapshot {
         let asOf = environment.now()
-        let response = try await http.get("/v2/positions", headers: try headers(credentials), credentials: credentials)
+        let response = try await get("/v2/positions", credentials)
         let positions = try http.decode([Position].self, from: response, what: "positions")
         let raw = BrokerJSON.rawItems(response.body)
         var holdings: [Holding] = []
         for (index, position) in positions.enumerated() {
-            let quantity = try Self.decimal(position.qty, "qty", position.symbol)
+            var quantity = try Self.decimal(position.qty, "qty", position.symbol)
+            if position.side?.lowercased() == "short" && quantity > 0 { quantity = -quantity }
             let average = try Self.decimal(position.avgEntryPrice, "avg_entry_price", position.symbol)
             let last = try position.currentPrice.map { try Self.decimal($0, "current_price", position.symbol) }
             holdings.append(
                 Holding(
                     symbol: position.symbol, exchange: position.exchange, isin: nil, assetType: Self.assetType(position.assetClass),
-                    quantity: quantity,
-                    averagePrice: average, lastPrice: last, currency: "USD",
+                    quantity: quantity, averagePrice: average, lastPrice: last, currency: "USD",
                     costValue: try position.costBasis.map { try Self.decimal($0, "cost_basis", position.symbol) },
                     marketValue: try position.marketValue.map { try Self.decimal($0, "market_value", position.symbol) }, meta: raw?[index]
                 )
@@ -90,62 +118,10 @@ public struct AlpacaAdapter: BrokerAdapter {
             holdings: holdings)
     }
 
-    /// Activities after the cursor (the last activity's time), oldest first, every page.
-    public func transactions(_ credentials: BrokerCredentials, since cursor: String?) async throws -> TransactionsBatch {
-        let headers = try headers(credentials)
-        var transactions: [BrokerTransaction] = []
-        var pageToken: String?
-        var latest = cursor
-        for _ in 0..<1000 {
-            var query = [("direction", "asc"), ("page_size", "100")]
-            if let cursor { query.append(("after", cursor)) }
-            if let pageToken { query.append(("page_token", pageToken)) }
-            let response = try await http.get("/v2/account/activities", query: query, headers: headers, credentials: credentials)
-            let page = try http.decode([Activity].self, from: response, what: "account activities")
-            let raw = BrokerJSON.rawItems(response.body)
-            for (index, activity) in page.enumerated() {
-                let transaction = try Self.transaction(activity, meta: raw?[index])
-                transactions.append(transaction)
-                latest = activity.transactionTime ?? activity.date ?? latest
-            }
-            guard page.count == 100, let last = page.last else { break }
-            pageToken = last.id
-        }
-        return TransactionsBatch(transactions: transactions, cursor: latest)
-    }
-
     public func verify(_ credentials: BrokerCredentials) async throws -> BrokerProfile {
-        let response = try await http.get("/v2/account", headers: try headers(credentials), credentials: credentials)
+        let response = try await get("/v2/account", credentials)
         let account = try http.decode(Account.self, from: response, what: "the account")
         return BrokerProfile(userID: account.accountNumber ?? account.id, name: nil, email: nil)
-    }
-
-    static func transaction(_ activity: Activity, meta: RawJSON?) throws -> BrokerTransaction {
-        guard
-            let time = activity.transactionTime.flatMap(BrokerTime.parseISO8601)
-                ?? activity.date.flatMap({ BrokerTime.parseISO8601($0 + "T00:00:00Z") })
-        else {
-            let sent = (activity.transactionTime ?? activity.date).map { " ('\($0.prefix(30))')" } ?? ""
-            throw BrokerError.permanent(
-                "ALPACA sent activity \(activity.id.prefix(40)) without a valid time\(sent); times must be ISO 8601 in \(TimeBounds.years)")
-        }
-        let kind: TransactionKind =
-            switch activity.activityType {
-            case "FILL": activity.side?.lowercased().hasPrefix("sell") == true ? .sell : .buy
-            case "DIV", "DIVCGL", "DIVCGS", "DIVNRA", "DIVROC", "DIVTXEX": .dividend
-            case "FEE", "PTC": .fee
-            case "CSD": .deposit
-            case "CSW": .withdrawal
-            case "INT": .interest
-            case "SPLIT": .split
-            default: .other
-            }
-        let symbol = activity.symbol ?? ""
-        return BrokerTransaction(
-            externalID: activity.id, kind: kind, symbol: activity.symbol, exchange: nil, isin: nil,
-            quantity: try activity.qty.map { try decimal($0, "qty", symbol) }, price: try activity.price.map { try decimal($0, "price", symbol) },
-            amount: try activity.netAmount.map { try decimal($0, "net_amount", symbol) }, currency: "USD", occurredAt: time, meta: meta
-        )
     }
 
     static func decimal(_ text: String, _ field: String, _ symbol: String) throws -> Decimal {

@@ -173,9 +173,19 @@ public struct HoldingsSnapshot: Codable, Sendable, Equatable {
     }
 }
 
-/// What a transaction did.
+/// What a transaction did. Stored as its raw value in `transactions.kind` (free text): adding a kind needs no migration.
 public enum TransactionKind: String, Codable, Sendable, CaseIterable {
     case buy, sell, dividend, deposit, withdrawal, fee, interest, split, other
+    /// Tax withheld at source from a dividend or interest (negative amount), e.g. US withholding on a non-resident.
+    case withholdingTax = "withholding_tax"
+    /// Shares of a new company received from a spin-off.
+    case spinOff = "spin_off"
+    /// Shares or cash exchanged in a merger or acquisition.
+    case merger
+    /// Cash or securities moved in from or out to another broker (ACATS).
+    case transfer
+    /// Cash or securities moved between accounts at the same broker.
+    case journal
 }
 
 /// One transaction as a broker reports it; unique per account by the broker's id.
