@@ -80,11 +80,17 @@ struct ControlRoutes {
             switch (broker, parameters["what"].map(String.init) ?? "holdings") {
             case (.kite, "holdings"): return try Self.json(KiteExpected.holdings(holdings, token: token))
             case (.dhan, "holdings"): return try Self.json(DhanBody.expectedHoldings(holdings, token: token))
+            case (.upstox, "holdings"): return try Self.json(UpstoxExpected.holdings(holdings, token: token))
+            case (.upstox, "positions"):
+                return try Self.json(UpstoxExpected.positions(simulator.portfolios.trades(key), holdings: holdings, token: token))
+            case (.upstox, "transactions"):
+                let history = UpstoxHistory.trades(token: token, day: day, holdings: holdings)
+                return try Self.json(UpstoxExpected.transactions(history, today: simulator.portfolios.trades(key), day: day))
             case (.kite, "positions"):
                 return try Self.json(KiteExpected.positions(simulator.portfolios.trades(key), holdings: holdings, token: token))
             case (_, "holdings"): return try Self.json(holdings.map(ExpectedPosition.init))
             case (_, let what):
-                throw APIError.badRequest("what must be holdings (or positions for format=kite), got '\(what.prefix(40))'")
+                throw APIError.badRequest("what must be holdings (or positions for format=kite or upstox, transactions for upstox), got '\(what.prefix(40))'")
             }
         }
     }

@@ -2,13 +2,15 @@ import HTTPTypes
 import Hummingbird
 import NIOCore
 
-/// Upstox API v2: `Authorization: Bearer <token>` and `{"status":"error","errors":[…]}` errors.
+/// Upstox API v2: `Authorization: Bearer <token>` and `{"status":"error","errors":[…]}` errors
+/// (upstox.com/developer/api-documentation/error-codes; SDK `ApiGatewayErrorResponse`, `Problem`). Calls count
+/// against the user the token belongs to: Upstox's limits are per user.
 struct UpstoxDialect: BrokerDialect {
     var broker: Broker { .upstox }
 
     func caller(of request: Request) -> Result<BrokerCaller, BrokerFailure> {
         guard let token = BearerToken.of(request) else { return .failure(.unauthorized("Invalid token used to access API")) }
-        return .success(BrokerCaller(token: token, rateKey: token))
+        return .success(BrokerCaller(token: token, rateKey: "user:" + UpstoxShapes.user(of: token)))
     }
 
     func response(for failure: BrokerFailure) -> Response {
