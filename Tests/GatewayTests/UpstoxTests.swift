@@ -49,7 +49,8 @@ struct UpstoxTests {
                 #expect(holding.averagePrice == Self.decimal(row["averagePrice"]))
                 #expect(
                     holding.split
-                        == HeldQuantity(free: Self.decimal(row["free"])!, unsettled: Self.decimal(row["unsettled"])!, pledged: Self.decimal(row["pledged"])!),
+                        == HeldQuantity(
+                            free: Self.decimal(row["free"])!, unsettled: Self.decimal(row["unsettled"])!, pledged: Self.decimal(row["pledged"])!),
                     "\(token) \(holding.symbol)")
             }
 

@@ -90,7 +90,8 @@ struct ControlRoutes {
                 return try Self.json(KiteExpected.positions(simulator.portfolios.trades(key), holdings: holdings, token: token))
             case (_, "holdings"): return try Self.json(holdings.map(ExpectedPosition.init))
             case (_, let what):
-                throw APIError.badRequest("what must be holdings (or positions for format=kite or upstox, transactions for upstox), got '\(what.prefix(40))'")
+                throw APIError.badRequest(
+                    "what must be holdings (or positions for format=kite or upstox, transactions for upstox), got '\(what.prefix(40))'")
             }
         }
     }

@@ -1,3 +1,4 @@
+import Contracts
 import Cryptography
 import HTTPTypes
 import Hummingbird
@@ -5,7 +6,6 @@ import NIOCore
 import SandboxData
 import ServiceKit
 import Synchronization
-import Contracts
 
 /// Upstox API v2: holdings, positions, historical and today's trades, the profile, and the OAuth login (the Authorize
 /// dialog and the token exchange). Data routes answer by the token's shapes (`UpstoxShapes`), refuse a login from an
