@@ -132,6 +132,14 @@ struct UpstoxTests {
         let detail = try await stack.waitForRun(run.id, timeout: .seconds(90))
         #expect(detail.run.counts.succeeded == 4, "\(detail.failures)")
         #expect(ContinuousClock.now - started < .seconds(40), "two users, two buckets: \(ContinuousClock.now - started)")
+
+        // Another account of the first user (a pasted token with its user_id) counts in that user's bucket, which the
+        // login recorded: its call waits until the user's first call of the minute has left the window.
+        let same = try await stack.makeAccounts(broker: "UPSTOX", count: 1) { _ in ["access_token": "acct-same", "user_id": users[0]] }
+        let waited = ContinuousClock.now
+        let (shared, _) = try await stack.enqueueRun(.account(same[0].id))
+        #expect(try await stack.waitForRun(shared.id, timeout: .seconds(150)).run.counts.succeeded == 1)
+        #expect(ContinuousClock.now - waited > .seconds(15), "one user, one bucket: \(ContinuousClock.now - waited)")
         await stack.stop()
     }
 
