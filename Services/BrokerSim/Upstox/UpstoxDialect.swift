@@ -18,7 +18,8 @@ struct UpstoxDialect: BrokerDialect {
         case .badRequest(let message): Self.error(.badRequest, code: "UDAPI1026", message)
         case .unauthorized: Self.error(.unauthorized, code: "UDAPI100050", "Invalid token used to access API")
         case .rateLimited:
-            Self.error(.tooManyRequests, code: "UDAPI10005", "Too Many Request Sent", retryAfter: true)
+            // Upstox documents no rate-limit headers, `Retry-After` included (rate-limiting page): none is sent.
+            Self.error(.tooManyRequests, code: "UDAPI10005", "Too Many Request Sent")
         case .unavailable: Self.error(.serviceUnavailable, code: "UDAPI100500", "Something went wrong. Please try again later.")
         }
     }
@@ -26,7 +27,7 @@ struct UpstoxDialect: BrokerDialect {
     var wrongShapeBody: StaticString { #"{"status":"success","data":{"unexpected":true}}"# }
 
     /// Upstox's error envelope; it carries the code under both `errorCode` and `error_code`.
-    static func error(_ status: HTTPResponse.Status, code: String, _ message: String, retryAfter: Bool = false) -> Response {
+    static func error(_ status: HTTPResponse.Status, code: String, _ message: String) -> Response {
         var json = JSONWriter(capacity: 200)
         json.beginObject()
         json.field("status", "error")
@@ -41,8 +42,6 @@ struct UpstoxDialect: BrokerDialect {
         json.endObject()
         json.endArray()
         json.endObject()
-        var response = BrokerResponse.json(status, json.buffer)
-        if retryAfter { response.headers[.retryAfter] = "1" }
-        return response
+        return BrokerResponse.json(status, json.buffer)
     }
 }
