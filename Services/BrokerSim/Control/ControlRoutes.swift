@@ -83,12 +83,18 @@ struct ControlRoutes {
             case (.alpaca, "holdings"): return try Self.json(AlpacaExpected.holdings(holdings, key: token))
             case (.alpaca, "transactions"):
                 return try Self.json(AlpacaExpected.transactions(simulator, key: token, day: day, count: settings.holdingsPerAccount))
+            case (.upstox, "holdings"): return try Self.json(UpstoxExpected.holdings(holdings, token: token))
+            case (.upstox, "positions"):
+                return try Self.json(UpstoxExpected.positions(simulator.portfolios.trades(key), holdings: holdings, token: token))
+            case (.upstox, "transactions"):
+                let history = UpstoxHistory.trades(token: token, day: day, holdings: holdings)
+                return try Self.json(UpstoxExpected.transactions(history, today: simulator.portfolios.trades(key), day: day))
             case (.kite, "positions"):
                 return try Self.json(KiteExpected.positions(simulator.portfolios.trades(key), holdings: holdings, token: token))
             case (_, "holdings"): return try Self.json(holdings.map(ExpectedPosition.init))
             case (_, let what):
                 throw APIError.badRequest(
-                    "what must be holdings (or positions for format=kite, transactions for format=alpaca), got '\(what.prefix(40))'")
+                    "what must be holdings (or positions for format=kite or upstox, transactions for alpaca or upstox), got '\(what.prefix(40))'")
             }
         }
     }
