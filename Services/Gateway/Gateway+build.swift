@@ -78,7 +78,8 @@ func buildGateway(_ configuration: GatewayConfiguration, metrics: MetricsRegistr
                 concurrency: configuration.concurrency,
                 claimIdle: configuration.claimIdle,
                 maxDeliveries: configuration.maxDeliveries,
-                drainTimeout: configuration.drainTimeout
+                drainTimeout: configuration.drainTimeout,
+                resultsBacklogLimit: configuration.resultsBacklogMax
             ),
             redis: redis,
             runner: runner,

@@ -37,6 +37,8 @@ struct GatewayConfiguration: Sendable {
     /// A job that met a fault of our own (persistence, Postgres or Redis away) runs again after this, its attempts
     /// unchanged (`PSYNC_OWN_FAULT_DELAY`).
     var ownFaultDelay: Duration = .seconds(5)
+    /// Results waiting for persistence above which a replica takes no new jobs (`PSYNC_RESULTS_BACKLOG_MAX`; 0 = none).
+    var resultsBacklogMax = 20_000
     /// Jobs left pending this long by a replica that died are taken over (`PSYNC_CLAIM_IDLE`).
     var claimIdle: Duration = .seconds(30)
     /// A job delivered more often than this is dead-lettered (`PSYNC_MAX_DELIVERIES`).
@@ -94,6 +96,7 @@ struct GatewayConfiguration: Sendable {
         if let text = environment.string("PSYNC_BROKER_MAX_BODY") { brokerMaxBody = try Self.parseSize(text, name: "PSYNC_BROKER_MAX_BODY") }
         retryAfterMax = try environment.duration("PSYNC_RETRY_AFTER_MAX") ?? retryAfterMax
         ownFaultDelay = try environment.duration("PSYNC_OWN_FAULT_DELAY") ?? ownFaultDelay
+        resultsBacklogMax = try environment.int("PSYNC_RESULTS_BACKLOG_MAX", in: 0...10_000_000) ?? resultsBacklogMax
         claimIdle = try environment.duration("PSYNC_CLAIM_IDLE") ?? claimIdle
         maxDeliveries = try environment.int("PSYNC_MAX_DELIVERIES", in: 1...1000) ?? maxDeliveries
         drainTimeout = try environment.duration("PSYNC_DRAIN_TIMEOUT") ?? drainTimeout

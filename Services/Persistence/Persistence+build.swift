@@ -79,7 +79,8 @@ func buildPersistence(_ configuration: PersistenceConfiguration, metrics: Metric
     }
     let deadLetters = StreamTrimmer.Retention(
         stream: StreamNames.deadLetters, maximumAge: .seconds(configuration.retentionDays * 86_400), maximumLength: configuration.deadLetterMaximum)
-    app.addService(StreamTrimmer(redis: redis, streams: [StreamNames.results], retained: [deadLetters], logger: logger))
+    // Every second: gateways measure the results stream's length for backpressure, so acknowledged entries go soon.
+    app.addService(StreamTrimmer(redis: redis, streams: [StreamNames.results], retained: [deadLetters], interval: .seconds(1), logger: logger))
     app.addService(RetentionService(pool: postgres, days: configuration.retentionDays, interval: configuration.retentionInterval, logger: logger))
     app.onShutdown {
         redis.close()

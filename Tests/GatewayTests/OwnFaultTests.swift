@@ -13,6 +13,11 @@ import Testing
 @Suite("Faults of our own never consume attempts or change an account")
 struct OwnFaultTests {
     /// Settings under which a fault charged to the broker would kill a job within a second.
+    /// A fresh 256-bit key as hex (a repeated pattern would be refused as a placeholder).
+    static func randomKey() -> String {
+        (0..<32).map { _ in String(format: "%02x", UInt8.random(in: 0...255)) }.joined()
+    }
+
     static let impatient = ["PSYNC_MAX_ATTEMPTS": "2", "PSYNC_RETRY_BASE": "10ms", "PSYNC_RETRY_MAX": "20ms", "PSYNC_OWN_FAULT_DELAY": "300ms"]
 
     @Test("Postgres away mid-run: jobs wait with their attempts unchanged, nothing is dead-lettered, then each syncs once")
@@ -49,7 +54,7 @@ struct OwnFaultTests {
         await sealer.child.stop()
         let (run, jobs) = try await stack.enqueueRun(.all)
         var wrong = Self.impatient
-        wrong["PSYNC_MASTER_KEY"] = String(repeating: "7e", count: 32)
+        wrong["PSYNC_MASTER_KEY"] = Self.randomKey()
         wrong["PSYNC_MASTER_KEY_ID"] = "k9"
         let misconfigured = try await stack.launchGateway("SANDBOX", environment: wrong)
         try await eventually("the replica to report its key problem") {
@@ -74,8 +79,8 @@ struct OwnFaultTests {
     func directKeyRotation() async throws {
         let stack = try await Stack.start()
         try await stack.launch("psync-brokersim")
-        let oldKey = String(repeating: "1b", count: 32)
-        let newKey = String(repeating: "2c", count: 32)
+        let oldKey = Self.randomKey()
+        let newKey = Self.randomKey()
         let old = try await stack.launchGateway("SANDBOX", environment: ["PSYNC_SANDBOX_KEY": oldKey, "PSYNC_SANDBOX_KEY_ID": "d1"])
         let accounts = try await stack.makeAccounts(broker: "SANDBOX", count: 2) { ["token": "direct-\($0)"] }
         #expect(try await stack.count("SELECT count(*)::int FROM credentials WHERE key_id = 'd1'") == 2)
@@ -89,6 +94,41 @@ struct OwnFaultTests {
         let (run, _) = try await stack.enqueueRun(.all)
         #expect(try await stack.waitForRun(run.id).run.counts.succeeded == 2)
         #expect(try await stack.storedHoldings(accounts[1].id) == Stack.expectedHoldings(token: "direct-1"))
+        await stack.stop()
+    }
+}
+
+/// Backpressure: results wait in Redis' memory while persistence is behind; gateways stop taking jobs above a limit.
+@Suite("Gateways slow down when persistence falls behind")
+struct BackpressureTests {
+    @Test("with persistence frozen the results stream stops near its limit and jobs wait in their stream; thawed, the run completes")
+    func resultsBacklog() async throws {
+        let stack = try await Stack.start()
+        try await stack.launch("psync-brokersim", environment: ["PSYNC_SIM_LATENCY": "100ms"])
+        try await stack.launchGateway(
+            "SANDBOX",
+            environment: ["PSYNC_RESULTS_BACKLOG_MAX": "20", "PSYNC_GATEWAY_CONCURRENCY": "4", "PSYNC_CREDENTIALS_CACHE_TTL": "10m"])
+        _ = try await stack.makeAccounts(broker: "SANDBOX", count: 60) { ["token": "backlog-\($0)"] }
+        // A first run warms the gateway's credential cache, so it needs no persistence while persistence is frozen.
+        let (first, _) = try await stack.enqueueRun(.all)
+        #expect(try await stack.waitForRun(first.id).run.counts.succeeded == 60)
+        let (run, jobs) = try await stack.enqueueRun(.all, publish: false)
+        let messages = try await stack.jobMessages(run, jobs)
+        try await eventually("acknowledged results to be trimmed") { try await stack.redis.xlen(StreamNames.results) == 0 }
+        let persistence = try #require(stack.first("psync-persistence"))
+        persistence.child.signal(19)  // SIGSTOP: persistence stops reading results.
+        try await StreamPublisher(redis: stack.redis).publish(messages)
+        try await Task.sleep(for: .seconds(3))
+        let backlog = try await stack.redis.xlen(StreamNames.results)
+        let stream = StreamNames.jobs(broker: "SANDBOX")
+        let read = try await stack.redis.groupInfo(stream).first { $0.name == StreamNames.Group.gateway }
+        #expect(backlog >= 20 && backlog <= 36, "results held in Redis: \(backlog)")
+        #expect(try await stack.redis.xlen(stream) > 0 && backlog < 60, "jobs wait in their stream")
+        #expect(read != nil)
+        persistence.child.signal(18)  // SIGCONT
+        let detail = try await stack.waitForRun(run.id, timeout: .seconds(60))
+        #expect(detail.run.counts.succeeded == 60, "\(detail.failures)")
+        #expect(stack.logs().contains("results backlog over its limit") && stack.logs().contains("results backlog drained"))
         await stack.stop()
     }
 }

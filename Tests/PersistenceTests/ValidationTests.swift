@@ -49,7 +49,7 @@ struct ValidationTests {
             ("POST", "/v1/accounts", #"{"portfolioID":999999,"brokerCode":"SANDBOX","label":"L"}"#, 404, "portfolio 999999 does not exist"),
             (
                 "POST", "/v1/accounts", #"{"portfolioID":\#(portfolio.id),"brokerCode":"NOPE","label":"L"}"#, 422,
-                "broker 'NOPE' does not exist; known brokers: ALPACA, SANDBOX, UPSTOX, VESTED, ZERODHA"
+                "broker 'NOPE' does not exist; known brokers: ALPACA, DHAN, SANDBOX, UPSTOX, VESTED, ZERODHA"
             ),
             (
                 "POST", "/v1/accounts", #"{"portfolioID":\#(portfolio.id),"brokerCode":"UPSTOX","label":"L"}"#, 422,

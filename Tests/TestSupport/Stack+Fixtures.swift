@@ -29,8 +29,9 @@ extension Stack {
         return accounts
     }
 
-    /// Creates a run and puts its jobs on the brokers' streams, as the dispatcher will.
-    public func enqueueRun(_ scope: SyncScope, actions: [JobAction] = [.holdings]) async throws -> (Run, [Job]) {
+    /// Creates a run and puts its jobs on the brokers' streams, as the dispatcher will (later, with `publishJobs`,
+    /// when `publish` is false).
+    public func enqueueRun(_ scope: SyncScope, actions: [JobAction] = [.holdings], publish: Bool = true) async throws -> (Run, [Job]) {
         let run = try await persistence.call(PersistenceAPI.createRun, CreateRun(trigger: .manual, scope: scope, actions: actions)).run
         var jobs: [Job] = []
         var cursor: String?
@@ -39,6 +40,17 @@ extension Stack {
             jobs += page.items
             cursor = page.nextCursor
         } while cursor != nil
+        if publish { try await publishJobs(run, jobs) }
+        return (run, jobs)
+    }
+
+    /// Puts `jobs` of `run` on their brokers' streams, as the dispatcher does.
+    public func publishJobs(_ run: Run, _ jobs: [Job]) async throws {
+        try await StreamPublisher(redis: redis).publish(try await jobMessages(run, jobs))
+    }
+
+    /// The stream messages of `jobs`, each with the stream it goes to.
+    public func jobMessages(_ run: Run, _ jobs: [Job]) async throws -> [(JobMessage, String)] {
         let accounts = try await admin.call(PersistenceAPI.listAccounts, ListAccounts(limit: 500)).items
         let apiKeys = Dictionary(accounts.map { ($0.id, $0.apiKeyID) }, uniquingKeysWith: { first, _ in first })
         let messages = jobs.map { job in
@@ -51,8 +63,7 @@ extension Stack {
                 StreamNames.jobs(broker: job.brokerCode)
             )
         }
-        try await StreamPublisher(redis: redis).publish(messages)
-        return (run, jobs)
+        return messages
     }
 
     /// Waits until every job of the run has ended.

@@ -20,6 +20,8 @@ struct JobWorker: Service {
         var claimIdle: Duration
         var maxDeliveries: Int
         var drainTimeout: Duration
+        /// Results waiting in Redis for persistence above which this replica takes no new jobs; 0 = no limit.
+        var resultsBacklogLimit = 0
     }
 
     let configuration: Configuration
@@ -56,6 +58,7 @@ struct JobWorker: Service {
             var lastClaim = clock.now - configuration.claimIdle
             var lastRenewal = clock.now
             var paused = false
+            var backlog = ResultsBacklog(limit: configuration.resultsBacklogLimit)
             var lastPauseCheck = clock.now - .seconds(2)
             while !Task.isShuttingDownGracefully && !Task.isCancelled {
                 let free = await withGracefulShutdownHandler {
@@ -64,12 +67,22 @@ struct JobWorker: Service {
                     slots.wakeUp()
                 }
                 if Task.isShuttingDownGracefully { break }
-                if clock.now - lastPauseCheck >= .milliseconds(500) {
-                    paused = (try? await redis.exists(StreamNames.paused(broker: configuration.broker))) ?? false
+                if clock.now - lastPauseCheck >= .milliseconds(200) {
+                    let replies = try? await redis.pipeline([
+                        ["EXISTS", .init(StreamNames.paused(broker: configuration.broker))], ["XLEN", .init(StreamNames.results)],
+                    ])
+                    paused = replies?.first?.int == 1
+                    if let length = replies?.last?.int, let change = backlog.update(length) {
+                        logger.log(
+                            level: change ? .warning : .info,
+                            change ? "results backlog over its limit; taking no new jobs" : "results backlog drained; taking jobs again",
+                            metadata: ["results.backlog": "\(length)", "results.limit": "\(configuration.resultsBacklogLimit)"])
+                    }
                     lastPauseCheck = clock.now
                 }
-                if paused {
-                    try? await cancelWhenGracefulShutdown { try await Task.sleep(for: .milliseconds(500)) }
+                if paused || backlog.isFull {
+                    let wait: Duration = paused ? .milliseconds(500) : .milliseconds(100)
+                    try? await cancelWhenGracefulShutdown { try await Task.sleep(for: wait) }
                     continue
                 }
                 if clock.now - lastRenewal > configuration.claimIdle / 3 {
@@ -166,6 +179,34 @@ struct JobWorker: Service {
         let idle = Int(configuration.claimIdle.components.seconds) * 100_000
         command += ["IDLE", .init(idle), "JUSTID"]
         _ = try? await redis.send(command)
+    }
+}
+
+/// Backpressure: while persistence is behind, the results stream grows in Redis' memory. Above `limit` entries the
+/// replica takes no new jobs, and it takes them again once the stream is back under 80 % of it, so Redis stays
+/// bounded whatever persistence's speed (jobs wait in the jobs stream, which costs a few bytes each).
+struct ResultsBacklog {
+    let limit: Int
+    private(set) var isFull = false
+
+    init(limit: Int) {
+        self.limit = limit
+    }
+
+    /// Records the stream's length; returns `true` when it just went over the limit, `false` when it just drained.
+    mutating func update(_ length: Int) -> Bool? {
+        guard limit > 0 else { return nil }
+        if !isFull && length >= limit {
+            isFull = true
+            Gauge(label: "psync_gateway_backpressure").record(1)
+            return true
+        }
+        if isFull && length < limit * 8 / 10 {
+            isFull = false
+            Gauge(label: "psync_gateway_backpressure").record(0)
+            return false
+        }
+        return nil
     }
 }
 
