@@ -8,7 +8,7 @@ struct ChaosMain: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "psync-chaos",
         abstract:
-            "Fault injection on a private local stack: kill -9 replicas, restart Redis and Postgres, broker 5xx and 429; then count lost and duplicated work."
+            "Fault injection on a private local stack: kill -9 replicas, restart or stop Redis and Postgres, a replica without the key, broker 5xx, 429 and hostile values; then count lost and duplicated work."
     )
 
     @Option(help: "SANDBOX accounts synced by the run.") var accounts = 5_000
@@ -19,6 +19,11 @@ struct ChaosMain: AsyncParsableCommand {
     @Option(help: "Seconds between two faults.") var interval = 4.0
     @Option(help: "Accounts whose broker answers 503 to every attempt (their jobs must end dead, with a dead letter).") var deadAccounts = 5
     @Option(help: "Accounts whose broker refuses the token (their jobs must end failed).") var refusedAccounts = 5
+    @Option(help: "Accounts whose broker answers with numbers no Decimal holds (their jobs must end failed, others unaffected).")
+    var hostileAccounts = 2
+    @Option(help: "Seconds Postgres is stopped mid-run (0: not at all).") var postgresOutage = 90
+    @Option(help: "Seconds Redis is stopped mid-run (0: not at all).") var redisOutage = 30
+    @Flag(inversion: .prefixedNo, help: "Start a gateway replica with a key id no box was sealed with.") var wrongKeyReplica = true
     @Option(help: "Scheduler leaders killed in the scheduler drill (0 skips the drill).") var leaderKills = 20
     @Option(help: "Fires the scheduler drill waits for, at least.") var fires = 200
 
@@ -34,6 +39,10 @@ struct ChaosMain: AsyncParsableCommand {
         configuration.accountsPerBurst = max(5, accounts / 100)
         configuration.deadAccounts = deadAccounts
         configuration.refusedAccounts = refusedAccounts
+        configuration.hostileAccounts = hostileAccounts
+        configuration.postgresOutage = postgresOutage > 0 ? .seconds(postgresOutage) : nil
+        configuration.redisOutage = redisOutage > 0 ? .seconds(redisOutage) : nil
+        configuration.wrongKeyReplica = wrongKeyReplica
         configuration.log = log
         let report = try await ChaosScenario(configuration: configuration).run()
         var passed = report.passed

@@ -4,7 +4,7 @@ import Testing
 @Suite("Chaos: a sync survives kill -9, server restarts and broker faults")
 struct ChaosTests {
     @Test(
-        "300 accounts; gateway, persistence and dispatcher killed, Redis and Postgres restarted, 5xx and 429: nothing lost or done twice, dead letters only where the broker failed for good"
+        "300 accounts; gateway, persistence and dispatcher killed, Redis and Postgres restarted and stopped, a replica without the key, 5xx, 429 and a hostile broker: nothing lost or done twice, nothing charged to an account for our faults"
     )
     func smallRun() async throws {
         var configuration = ChaosScenario.Configuration(accounts: 300)
@@ -17,6 +17,11 @@ struct ChaosTests {
         configuration.deadAccounts = 1
         configuration.environment = ["PSYNC_RETRY_MAX": "1s"]  // the dead account's 10 attempts end sooner
         configuration.refusedAccounts = 2
+        configuration.hostileAccounts = 1
+        // make chaos stops Postgres for 90 s and Redis for 30 s; here shorter outages keep make test quick.
+        configuration.postgresOutage = .seconds(8)
+        configuration.redisOutage = .seconds(5)
+        configuration.wrongKeyReplica = true
         let report = try await ChaosScenario(configuration: configuration).run()
         #expect(report.faults.count == configuration.plan.count, "\(report.table)")
         #expect(report.checks.allSatisfy { $0.passed }, "\(report.table)")

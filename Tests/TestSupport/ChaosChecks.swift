@@ -10,11 +10,11 @@ struct ChaosChecks: Sendable {
     let runID: Int
     let configuration: ChaosScenario.Configuration
 
-    /// `dead` and `refused` are the accounts whose broker failed for good; every other account must have synced.
-    func check(accounts: [Int], portfolios: [Int], dead: [Int], refused: [Int], finished: Bool) async throws -> ChaosReport {
+    /// `dead`, `refused` and `hostile` are the accounts whose broker failed for good; every other account must have synced.
+    func check(accounts: [Int], portfolios: [Int], dead: [Int], refused: [Int], hostile: [Int], finished: Bool) async throws -> ChaosReport {
         var report = ChaosReport()
         let run = runID
-        let doomed = dead + refused
+        let doomed = dead + refused + hostile
         for row in try await stack.database.query("SELECT status, count(*)::int AS n FROM jobs WHERE run_id = \(run) GROUP BY status") {
             let status = try row.decode(String.self, named: "status")
             report.jobs[status] = try row.decode(Int.self, named: "n")
@@ -65,6 +65,10 @@ struct ChaosChecks: Sendable {
             try $0.decode(Int.self, at: 0)
         }
 
+        // Our own faults (outages, a replica without the key) must never be charged to an account.
+        report.deadByOutage = deadActual.filter { !dead.contains($0) }.count
+        report.reauthByOutage = try await stack.count(
+            "SELECT count(*)::int FROM broker_accounts WHERE status = 'reauth_required' AND id <> ALL(\(refused)::bigint[])")
         report.lost = withoutJob + withoutSnapshot
         report.duplicated = extraJobs + extraSnapshots + extraTotals + overCounted + counterExcess
         report.checks = [
@@ -81,10 +85,14 @@ struct ChaosChecks: Sendable {
             .init(
                 name: "dead letters only where the broker failed for good (every attempt 5xx); failed only where it refused the token",
                 passed: Set(deadActual) == Set(dead) && deadActual.count == dead.count && report.deadLetters == dead.count
-                    && Set(failedActual) == Set(refused) && failedActual.count == refused.count,
+                    && Set(failedActual) == Set(refused + hostile) && failedActual.count == refused.count + hostile.count,
                 detail:
-                    "\(report.deadLetters) dead letters, \(deadActual.count) dead jobs for \(dead.count) such accounts; \(failedActual.count) failed for \(refused.count) refused"
+                    "\(report.deadLetters) dead letters, \(deadActual.count) dead jobs for \(dead.count) such accounts; \(failedActual.count) failed for \(refused.count) refused and \(hostile.count) hostile"
             ),
+            .init(
+                name: "faults of our own charged to no account (dead letters, re-login)",
+                passed: report.deadByOutage == 0 && report.reauthByOutage == 0,
+                detail: "\(report.deadByOutage) dead, \(report.reauthByOutage) reauth_required"),
             .init(
                 name: "totals recomputed once per portfolio", passed: withoutTotals == 0 && extraTotals == 0 && notRecomputed == 0,
                 detail: "\(portfolios.count) portfolios, \(withoutTotals) without totals, \(extraTotals) extra, \(notRecomputed) unfinished"),

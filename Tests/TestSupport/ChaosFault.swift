@@ -9,13 +9,17 @@ public enum ChaosFault: String, CaseIterable, Sendable {
     case postgresRestart = "Postgres restart"
     case serverErrorBurst = "brokersim 5xx burst"
     case rateLimitStorm = "brokersim 429 storm"
+    case postgresOutage = "Postgres stopped (outage)"
+    case redisOutage = "Redis stopped (outage)"
+    case wrongKeyReplica = "gateway replica with a wrong key id"
 
-    /// The faults of one round: a gateway replica killed between every two other faults.
-    public static func plan(rounds: Int, gatewayKills: Int) -> [ChaosFault] {
+    /// The faults of one round: a gateway replica killed between every two other faults; the long outages and the
+    /// misconfigured replica, when asked for, once in the first round.
+    public static func plan(rounds: Int, gatewayKills: Int, widened: [ChaosFault] = []) -> [ChaosFault] {
         let others: [ChaosFault] = [
             .serverErrorBurst, .persistenceKill, .rateLimitStorm, .dispatcherKill, .redisRestart, .postgresRestart,
         ]
-        var rest = Array(repeating: others, count: rounds).flatMap { $0 }
+        var rest = widened + Array(repeating: others, count: rounds).flatMap { $0 }
         var plan: [ChaosFault] = []
         var kills = gatewayKills
         while !rest.isEmpty || kills > 0 {

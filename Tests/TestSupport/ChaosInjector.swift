@@ -1,4 +1,5 @@
 import Contracts
+import CurlClient
 import Foundation
 import PostgresClient
 import RedisClient
@@ -93,8 +94,51 @@ struct ChaosInjector: Sendable {
             return Injected(detail: "down for \(String(format: "%.2f", (clock.now - start).inSeconds)) s") { true }
         case .serverErrorBurst: return try await serverErrorBurst()
         case .rateLimitStorm: return try await rateLimitStorm()
+        case .postgresOutage:
+            let length = configuration.postgresOutage ?? .seconds(90)
+            await postgres.stop()
+            try await Task.sleep(for: length)
+            try await postgres.start()
+            return Injected(detail: "stopped for \(Self.format(length)) s, then started") { true }
+        case .redisOutage:
+            let length = configuration.redisOutage ?? .seconds(30)
+            await stack.redisServer.stop()
+            try await Task.sleep(for: length)
+            try await stack.redisServer.start()
+            return Injected(detail: "stopped for \(Self.format(length)) s, then started (AOF on)") { true }
+        case .wrongKeyReplica: return try await wrongKeyReplica()
         }
     }
+
+    /// A replica whose key ring holds none of the key ids the boxes were sealed with: it must say so on `/readyz`
+    /// while its jobs go on to the other replicas, and no account may change status. It runs for 10 s.
+    private func wrongKeyReplica() async throws -> Injected {
+        let key = (0..<32).map { _ in String(format: "%02x", UInt8.random(in: 0...255)) }.joined()
+        let replica = try await stack.launchGateway(
+            "SANDBOX",
+            environment: [
+                "PSYNC_MASTER_KEY": key, "PSYNC_MASTER_KEY_ID": "chaos-wrong", "PSYNC_GATEWAY_CONCURRENCY": "\(configuration.gatewayConcurrency)",
+                "PSYNC_SANDBOX_RATE_LIMIT": "\(configuration.pace)/s", "PSYNC_CREDENTIALS_CACHE_TTL": "1s",
+            ])
+        let started = ContinuousClock.now
+        var notReady: Double?
+        while ContinuousClock.now - started < .seconds(10) {
+            if notReady == nil, let ready = try? await stack.http.execute(HTTPClientRequest(url: replica.baseURL + "/readyz")), ready.status == 503 {
+                notReady = (ContinuousClock.now - started).inSeconds
+            }
+            try await Task.sleep(for: .milliseconds(200))
+        }
+        await replica.child.stop()
+        let saidNotReady = notReady != nil
+        let reauth = try await stack.count("SELECT count(*)::int FROM broker_accounts WHERE status = 'reauth_required'")
+        return Injected(
+            detail: "pid \(replica.child.pid): "
+                + (notReady.map { "not ready after \(Self.format(.milliseconds(Int($0 * 1000)))) s" } ?? "never said not ready")
+                + "; stopped after 10 s; \(reauth) accounts in reauth_required"
+        ) { saidNotReady }
+    }
+
+    private static func format(_ duration: Duration) -> String { String(format: "%.1f", duration.inSeconds) }
 
     private func killGateway() async throws -> Injected {
         guard let victim = stack.running("psync-gateway", arguments: Self.gatewayArguments).randomElement() else {

@@ -27,6 +27,10 @@ public struct ChaosReport: Sendable {
     public var lost = 0
     /// Work done twice: extra jobs, snapshots, totals, counter increments.
     public var duplicated = 0
+    /// Jobs dead-lettered although their broker never failed for good (an outage of ours charged to them).
+    public var deadByOutage = 0
+    /// Accounts sent to `reauth_required` although their broker never refused them.
+    public var reauthByOutage = 0
     /// Every check, passed or not.
     public var checks: [Check] = []
 
@@ -60,7 +64,10 @@ public struct ChaosReport: Sendable {
             "checks:",
         ]
         lines += checks.map { "  \($0.passed ? "ok  " : "FAIL") \($0.name)\($0.detail.isEmpty ? "" : ": \($0.detail)")" }
-        lines += ["lost: \(lost)", "duplicated: \(duplicated)"]
+        lines += [
+            "dead letters caused by our faults: \(deadByOutage)", "reauth_required caused by our faults: \(reauthByOutage)",
+            "lost: \(lost)", "duplicated: \(duplicated)",
+        ]
         return lines.joined(separator: "\n")
     }
 

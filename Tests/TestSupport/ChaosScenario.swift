@@ -41,6 +41,15 @@ public struct ChaosScenario: Sendable {
         public var deadAccounts = 0
         /// Accounts whose broker refuses the token: their jobs must end failed (re-login needed), without a dead letter.
         public var refusedAccounts = 0
+        /// Accounts whose broker answers with hostile values (numbers no Decimal holds): their jobs must end failed
+        /// with a clear error while every other account syncs.
+        public var hostileAccounts = 0
+        /// Postgres stopped this long mid-run (nil: not at all); nothing may be dead-lettered or need re-login for it.
+        public var postgresOutage: Duration?
+        /// Redis stopped this long mid-run (nil: not at all), with the same targets.
+        public var redisOutage: Duration?
+        /// A gateway replica started with a key id no box was sealed with: it must say it is not ready and change no account.
+        public var wrongKeyReplica = false
         /// Settings of every process (claim idle, attempts, backoff), merged over the defaults below.
         public var environment: [String: String] = [:]
         /// The longest the run may take once the faults are over.
@@ -53,11 +62,18 @@ public struct ChaosScenario: Sendable {
         }
 
         /// The faults in the order they are injected.
-        public var plan: [ChaosFault] { ChaosFault.plan(rounds: rounds, gatewayKills: gatewayKills) }
+        public var plan: [ChaosFault] {
+            let widened: [ChaosFault] =
+                (postgresOutage == nil ? [] : [.postgresOutage]) + (redisOutage == nil ? [] : [.redisOutage])
+                + (wrongKeyReplica ? [.wrongKeyReplica] : [])
+            return ChaosFault.plan(rounds: rounds, gatewayKills: gatewayKills, widened: widened)
+        }
 
-        /// Jobs per second the gateways are held to, so the run outlasts the faults (each takes up to ~1.5 s to inject) by `runMargin`.
+        /// Jobs per second the gateways are held to, so the run outlasts the faults (each takes up to ~1.5 s to inject,
+        /// the outages their length) by `runMargin`.
         var pace: Int {
-            let seconds = Double(plan.count) * (faultInterval.inSeconds + 1.5) + runMargin.inSeconds
+            let outages = (postgresOutage?.inSeconds ?? 0) + (redisOutage?.inSeconds ?? 0) + (wrongKeyReplica ? 10 : 0)
+            let seconds = Double(plan.count) * (faultInterval.inSeconds + 1.5) + outages + runMargin.inSeconds
             return max(5, Int((Double(accounts) / seconds).rounded(.up)))
         }
     }
@@ -108,12 +124,17 @@ public struct ChaosScenario: Sendable {
             try $0.decode(Int.self, at: 0)
         }
         try await sealCredentials(stack, accounts)
-        let doomed = Array(accounts.shuffled().prefix(configuration.deadAccounts + configuration.refusedAccounts))
+        let doomed = Array(accounts.shuffled().prefix(configuration.deadAccounts + configuration.refusedAccounts + configuration.hostileAccounts))
         let dead = Array(doomed.prefix(configuration.deadAccounts))
-        let refused = Array(doomed.dropFirst(configuration.deadAccounts))
+        let refused = Array(doomed.dropFirst(configuration.deadAccounts).prefix(configuration.refusedAccounts))
+        let hostile = Array(doomed.dropFirst(configuration.deadAccounts + configuration.refusedAccounts))
+        for account in hostile {
+            _ = try await stack.simulator("POST", "/sim/faults", #"{"token":"\#(Self.token(account))","responses":["1e400"]}"#)
+        }
         let attempts = Int(Self.defaultEnvironment.merging(configuration.environment) { _, new in new }["PSYNC_MAX_ATTEMPTS"] ?? "") ?? 5
         for account in dead {
-            let faults = Array(repeating: "\"503\"", count: attempts).joined(separator: ",")
+            // More 503s than attempts: a job re-run after an outage or a takeover (same attempt number) uses one too.
+            let faults = Array(repeating: "\"503\"", count: attempts * 3).joined(separator: ",")
             _ = try await stack.simulator("POST", "/sim/faults", #"{"token":"\#(Self.token(account))","responses":[\#(faults)]}"#)
         }
         for account in refused {
@@ -143,7 +164,7 @@ public struct ChaosScenario: Sendable {
         let elapsed = (clock.now - started).inSeconds
         log("run \(run.run.id) \(finished ? "finished" : "did not finish") after \(String(format: "%.1f", elapsed)) s; checking")
         var report = try await ChaosChecks(stack: stack, runID: run.run.id, configuration: configuration).check(
-            accounts: accounts, portfolios: portfolios, dead: dead, refused: refused, finished: finished)
+            accounts: accounts, portfolios: portfolios, dead: dead, refused: refused, hostile: hostile, finished: finished)
         report.faults = records
         report.planned = configuration.plan.count
         report.checks.insert(
