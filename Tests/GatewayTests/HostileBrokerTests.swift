@@ -82,7 +82,9 @@ struct HostileBrokerTests {
             }
         }
         for (token, mode) in expectations.values {
-            if let mode { try await inject(stack, mode.faults, token: token) }
+            // One fault per attempt, even for modes that fail at once: on a loaded machine a 32 MiB read may outlast
+            // the 2 s timeout, and the retry must meet the same hostile answer, not a healthy one.
+            if let mode { try await inject(stack, mode.status == .failed ? mode.faults + mode.faults : mode.faults, token: token) }
         }
 
         // CR/LF in a credential: refused when stored, and a Kite login handing one out stores nothing.
@@ -139,6 +141,7 @@ struct HostileBrokerTests {
         }
 
         // The broker behaves again: every account syncs, and the healthy ones have the right holdings.
+        _ = try await stack.simulator("DELETE", "/sim/faults")
         let (again, _) = try await stack.enqueueRun(.all)
         let recovered = try await stack.waitForRun(again.id)
         #expect(recovered.run.counts.succeeded == expectations.count, "\(recovered.failures)")
