@@ -33,7 +33,8 @@ struct RedisACLTests {
         // Another service's keys: the attacks of issue 15.
         .init(user: gateway, command: ["SET", "psync:{monitor}:session:forged", "{\"scope\":\"admin\"}"], allowed: false, why: "forge a session"),
         .init(user: gateway, command: ["SET", "psync:{workers}:psync-monitor-h-1-a", "{}"], allowed: false, why: "forge a monitor heartbeat"),
-        .init(user: gateway, command: ["XADD", "psync:{broker:SANDBOX}:jobs", "*", "type", "job"], allowed: false, why: "queue another broker's job"),
+        .init(
+            user: gateway, command: ["XADD", "psync:{broker:SANDBOX}:jobs", "*", "type", "job"], allowed: false, why: "queue another broker's job"),
         .init(user: gateway, command: ["GET", "psync:{broker:SANDBOX}:rate:k:0"], allowed: false, why: "read another broker's limits"),
         .init(user: gateway, command: ["DEL", "psync:{broker:ZERODHA}:paused"], allowed: false, why: "unpause its own queue"),
         .init(user: gateway, command: ["XRANGE", "psync:results", "-", "+"], allowed: false, why: "read other accounts' results"),
