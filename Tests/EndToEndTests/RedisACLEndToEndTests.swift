@@ -1,4 +1,5 @@
 import Contracts
+import CurlClient
 import RPC
 import RedisClient
 import TestSupport

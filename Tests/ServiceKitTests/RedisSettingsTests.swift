@@ -1,3 +1,4 @@
+import Foundation
 import RedisClient
 import ServiceKit
 import TestSupport
