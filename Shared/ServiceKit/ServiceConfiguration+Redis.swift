@@ -6,8 +6,8 @@ extension ServiceConfiguration {
         var redis = try RedisConfiguration(url: redisURL)
         if let redisUser { redis.user = redisUser }
         if let redisPassword { redis.password = redisPassword }
-        if let user = redis.user, redis.password == nil {
-            throw ConfigurationError("the Redis user '\(user.prefix(40))' has no password: set PSYNC_REDIS_PASSWORD_FILE")
+        if redis.user != nil, redis.password == nil {
+            throw ConfigurationError("the Redis user has no password: set PSYNC_REDIS_PASSWORD_FILE")
         }
         return redis
     }

@@ -20,7 +20,8 @@ public final class RedisServer: @unchecked Sendable {
     private let executable: String
     private let appendOnly: Bool
     private var child: ChildProcess?
-    private let brokers = Mutex<[String]>([])
+    /// Gateway users asked for, and the renders that make them, one after another (acl.sh is not run twice at once).
+    private let gateways = Mutex<(brokers: [String], tasks: [String: Task<Void, any Error>], last: Task<Void, any Error>?)>(([], [:], nil))
 
     /// Starts a server; `appendOnly` turns on AOF (fsync every second) so restarts keep data.
     public init(appendOnly: Bool = false) async throws {
@@ -79,12 +80,22 @@ public final class RedisServer: @unchecked Sendable {
 
     /// Creates the gateway user of `broker` from the same template, in the ACL file (for restarts) and in the running server.
     public func addGateway(broker: String) async throws {
-        let (added, all) = brokers.withLock { list -> (Bool, [String]) in
-            guard !list.contains(broker) else { return (false, list) }
-            list.append(broker)
-            return (true, list)
+        let task = gateways.withLock { state -> Task<Void, any Error> in
+            if let task = state.tasks[broker] { return task }
+            state.brokers.append(broker)
+            let (all, previous) = (state.brokers, state.last)
+            let task = Task {
+                _ = try? await previous?.value
+                try await self.install(broker: broker, all: all)
+            }
+            state.tasks[broker] = task
+            state.last = task
+            return task
         }
-        guard added else { return }
+        try await task.value
+    }
+
+    private func install(broker: String, all: [String]) async throws {
         try await Self.render(secrets, brokers: all)
         let user = "psync-gateway-" + broker.lowercased()
         let rendered = try String(contentsOfFile: secrets + "/users.acl", encoding: .utf8)
