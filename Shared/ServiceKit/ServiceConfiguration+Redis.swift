@@ -11,4 +11,11 @@ extension ServiceConfiguration {
         }
         return redis
     }
+
+    /// A password on the command line is visible to every user of the machine (`ps`): `--redis-url` may not hold one.
+    static func refusePassword(inRedisURL url: String) throws {
+        guard (try? RedisConfiguration(url: url))?.password == nil else {
+            throw ConfigurationError("--redis-url must not hold a password (command lines are visible to everyone); use PSYNC_REDIS_PASSWORD_FILE")
+        }
+    }
 }

@@ -74,7 +74,10 @@ public struct ServiceConfiguration: Sendable {
             guard (0...65535).contains(port) else { throw ConfigurationError("--http-port must be 0-65535, got \(port)") }
             httpPort = port
         }
-        if let url = options.redisURL { redisURL = url }
+        if let url = options.redisURL {
+            try Self.refusePassword(inRedisURL: url)
+            redisURL = url
+        }
         if let format = options.logFormat {
             guard let parsed = LogFormat(rawValue: format) else {
                 throw ConfigurationError("--log-format must be auto, text or json, got '\(format)'")

@@ -1,3 +1,4 @@
+import ArgumentParser
 import Foundation
 import RedisClient
 import ServiceKit
@@ -50,5 +51,14 @@ struct RedisSettingsTests {
         #expect(throws: ConfigurationError.self) { try configuration.redisConfiguration() }
         let plain = try ServiceConfiguration(defaultPort: 7104, environment: EnvironmentReader([:])).redisConfiguration()
         #expect(plain.user == nil && plain.password == nil)
+    }
+
+    @Test("--redis-url with a password is refused: argv is visible to every user")
+    func passwordOnCommandLineRefused() throws {
+        var configuration = ServiceConfiguration(defaultPort: 7104)
+        let withPassword = try ServiceOptions.parse(["--redis-url", "redis://psync-monitor:\(Self.password)@r:6379/0"])
+        #expect(throws: ConfigurationError.self) { try configuration.apply(withPassword) }
+        try configuration.apply(try ServiceOptions.parse(["--redis-url", "redis://psync-monitor@r:6379/0"]))
+        #expect(configuration.redisURL == "redis://psync-monitor@r:6379/0")
     }
 }
