@@ -1,5 +1,6 @@
 import Contracts
 import CurlClient
+import PostgresClient
 import RPC
 import RedisClient
 import TestSupport
@@ -10,7 +11,7 @@ import Testing
 struct RedisACLEndToEndTests {
     @Test("a whole sync under the ACL users: jobs end as they should, the monitor works, and Redis refused no service anything")
     func wholeSyncUnderACLs() async throws {
-        let stack = try await Stack.start(["PSYNC_MAX_ATTEMPTS": "2", "PSYNC_RETRY_BASE": "20ms", "PSYNC_RETRY_MAX": "50ms"])
+        let stack = try await Stack.start(["PSYNC_MAX_ATTEMPTS": "5", "PSYNC_RETRY_BASE": "20ms", "PSYNC_RETRY_MAX": "50ms"])
         do {
             try await stack.launch("psync-brokersim")
             try await stack.launch("psync-dispatcher")
@@ -21,12 +22,17 @@ struct RedisACLEndToEndTests {
             // One expired token: the failure path (events, dead letters, account status) runs too.
             let sandbox = try await stack.makeAccounts(broker: "SANDBOX", count: 3) { ["token": $0 == 2 ? "expired-acl" : "acl-\($0)"] }
             let kite = try await stack.makeAccounts(broker: "ZERODHA", count: 2) { ["api_key": "aclkey", "access_token": "acl-kite-\($0)"] }
+            // 429s and 5xx before an answer: retries go through the delayed set and the rate limiter.
+            _ = try await stack.simulator("POST", "/sim/faults", #"{"token":"acl-0","responses":["429","429","503"]}"#)
+            _ = try await stack.simulator("POST", "/sim/faults", #"{"token":"acl-kite-0","responses":["503","429"]}"#)
             let started = try await stack.dispatcher.call(DispatcherAPI.startRun, StartRun(scope: .all, actions: [.holdings]))
             try await eventually(timeout: .seconds(60), "the run to finish") {
                 try await stack.dispatcher.call(DispatcherAPI.runProgress, ByID(id: started.run.id)).detail.run.status == .finished
             }
             let run = try await stack.waitForRun(started.run.id)
             #expect(run.run.counts.succeeded == sandbox.count + kite.count - 1, "\(run.run.counts)")
+            let retried = try await stack.count("SELECT count(*)::int FROM jobs WHERE run_id = \(run.run.id) AND attempts > 1")
+            #expect(retried == 2, "the two faulted accounts were retried")
             for account in sandbox.prefix(2) + kite {
                 #expect(try await !stack.storedHoldings(account.id).isEmpty, "account \(account.id) has no holdings")
             }
