@@ -8,7 +8,7 @@ import Streams
 
 /// Builds psync-dispatcher: fires into runs, fan-out, completion from job events, the sweep, and its RPCs.
 func buildDispatcher(_ configuration: DispatcherConfiguration, metrics: MetricsRegistry, logger: Logger) throws -> ServiceApp {
-    let redis = RedisPool(configuration: try RedisConfiguration(url: configuration.service.redisURL), size: 8)
+    let redis = RedisPool(configuration: try configuration.service.redisConfiguration(), size: 8)
     let http = HTTPClient()
     let identity = ServiceIdentity(service: "psync-dispatcher")
     var app = ServiceApp(

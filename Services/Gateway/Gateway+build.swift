@@ -13,7 +13,7 @@ func buildGateway(_ configuration: GatewayConfiguration, metrics: MetricsRegistr
     var logger = logger
     logger[metadataKey: "broker.code"] = .string(configuration.broker)
     let broker = configuration.broker
-    let redis = RedisPool(configuration: try RedisConfiguration(url: configuration.service.redisURL), size: 16)
+    let redis = RedisPool(configuration: try configuration.service.redisConfiguration(), size: 16)
     let http = HTTPClient(
         configuration: {
             var http = HTTPClient.Configuration()

@@ -7,7 +7,7 @@ import ServiceKit
 
 /// Builds psync-monitor: Redis, clients for persistence and the dispatcher, the pages, the JSON API, live events and metrics.
 func buildMonitor(_ configuration: MonitorConfiguration, metrics: MetricsRegistry, logger: Logger) throws -> ServiceApp {
-    let redis = RedisPool(configuration: try RedisConfiguration(url: configuration.service.redisURL), size: 16)
+    let redis = RedisPool(configuration: try configuration.service.redisConfiguration(), size: 16)
     let http = HTTPClient()
     let token = configuration.service.tokens.service
     let persistence = RPCClient(baseURL: configuration.persistenceURL, token: token, client: http, timeout: .seconds(30))

@@ -9,7 +9,7 @@ import Streams
 /// Builds psync-persistence: migrates the schema (waiting for Postgres), then wires the stores,
 /// the RPC routes, the results consumers, stream trimming and retention.
 func buildPersistence(_ configuration: PersistenceConfiguration, metrics: MetricsRegistry, logger: Logger) async throws -> ServiceApp {
-    let redis = RedisPool(configuration: try RedisConfiguration(url: configuration.service.redisURL), size: 8)
+    let redis = RedisPool(configuration: try configuration.service.redisConfiguration(), size: 8)
     let postgres = PostgresPool(
         configuration: try {
             var postgres = try PostgresConfiguration(url: configuration.service.postgresURL, applicationName: "psync-persistence")

@@ -6,7 +6,7 @@ import ServiceKit
 
 /// Builds psync-scheduler: the leader election and timer, and the schedule RPCs.
 func buildScheduler(_ configuration: SchedulerConfiguration, metrics: MetricsRegistry, logger: Logger) throws -> ServiceApp {
-    let redis = RedisPool(configuration: try RedisConfiguration(url: configuration.service.redisURL), size: 4)
+    let redis = RedisPool(configuration: try configuration.service.redisConfiguration(), size: 4)
     let http = HTTPClient()
     let identity = ServiceIdentity(service: "psync-scheduler")
     var app = ServiceApp(

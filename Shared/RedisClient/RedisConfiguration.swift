@@ -29,7 +29,9 @@ public struct RedisConfiguration: Sendable, CustomStringConvertible {
         self.commandTimeout = .seconds(10)
     }
 
-    /// Parses `redis://[user:password@]host[:port][/db]` or `unix:///path/to/socket[?db=N]`.
+    /// Parses `redis://[[user][:password]@]host[:port][/db]` or `unix:///path/to/socket[?db=N]`.
+    ///
+    /// As in RFC 3986 (and redis-py), `redis://name@host` names a user; `redis://:secret@host` gives only a password.
     public init(url: String) throws {
         self.init()
         if url.hasPrefix("unix://") {
@@ -60,7 +62,7 @@ public struct RedisConfiguration: Sendable, CustomStringConvertible {
                 self.user = user.isEmpty ? nil : String(user)
                 password = String(credentials[credentials.index(after: colon)...]).removingPercentEncoding
             } else if !credentials.isEmpty {
-                password = String(credentials).removingPercentEncoding
+                user = String(credentials).removingPercentEncoding
             }
         }
         if let slash = rest.firstIndex(of: "/") {

@@ -40,6 +40,14 @@ public struct EnvironmentReader: Sendable {
         return text
     }
 
+    /// A secret only from the file `NAME_FILE` names: `NAME` itself is refused, so the secret never sits in the environment.
+    public func fileSecret(_ name: String) throws -> String? {
+        guard string(name) == nil else {
+            throw ConfigurationError("\(name) is not read from the environment: write it to a file only this service can read and set \(name)_FILE")
+        }
+        return try secret(name)
+    }
+
     /// An integer setting within `range`.
     public func int(_ name: String, in range: ClosedRange<Int>) throws -> Int? {
         guard let text = string(name) else { return nil }

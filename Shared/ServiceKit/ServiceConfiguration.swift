@@ -9,6 +9,7 @@ public import Contracts
 /// | `PSYNC_ADVERTISE_HOST` | the bound address, or the machine's host name when bound to every interface |
 /// | `PSYNC_ADDRESS_FILE` | unset; else the file the bound address is written to once serving (healthchecks of port-0 replicas) |
 /// | `PSYNC_REDIS_URL` | `redis://127.0.0.1:6379/0` |
+/// | `PSYNC_REDIS_USER`, `PSYNC_REDIS_PASSWORD_FILE` | unset: the URL's user and password, if any (the password only from a file) |
 /// | `PSYNC_POSTGRES_URL` | `postgres://psync@127.0.0.1:5432/psync` |
 /// | `PSYNC_SERVICE_TOKEN`, `PSYNC_ADMIN_TOKEN`, `PSYNC_READ_TOKEN` (or `*_FILE`) | unset: no token of that kind is accepted |
 /// | `PSYNC_LOG_FORMAT` | `auto`: text on a terminal, JSON lines otherwise |
@@ -25,6 +26,10 @@ public struct ServiceConfiguration: Sendable {
     public var addressFile: String?
     /// Redis, as `redis://host:port/db`.
     public var redisURL = "redis://127.0.0.1:6379/0"
+    /// The Redis ACL user (`PSYNC_REDIS_USER`); nil: the URL's user, if any.
+    public var redisUser: String?
+    /// That user's password, read from the file `PSYNC_REDIS_PASSWORD_FILE` names; nil: the URL's, if any.
+    public var redisPassword: String?
     /// Postgres, as `postgres://user:pass@host:port/db` (only psync-persistence connects).
     public var postgresURL = "postgres://psync@127.0.0.1:5432/psync"
     /// Bearer tokens by scope.
@@ -51,6 +56,8 @@ public struct ServiceConfiguration: Sendable {
         advertiseHost = environment.string("PSYNC_ADVERTISE_HOST") ?? advertiseHost
         addressFile = environment.string("PSYNC_ADDRESS_FILE") ?? addressFile
         redisURL = environment.string("PSYNC_REDIS_URL") ?? redisURL
+        redisUser = environment.string("PSYNC_REDIS_USER")
+        redisPassword = try environment.fileSecret("PSYNC_REDIS_PASSWORD")
         postgresURL = try environment.secret("PSYNC_POSTGRES_URL") ?? postgresURL
         tokens = TokenSet(
             service: try environment.secret("PSYNC_SERVICE_TOKEN"),
@@ -76,7 +83,10 @@ public struct ServiceConfiguration: Sendable {
             guard (0...65535).contains(port) else { throw ConfigurationError("--http-port must be 0-65535, got \(port)") }
             httpPort = port
         }
-        if let url = options.redisURL { redisURL = url }
+        if let url = options.redisURL {
+            try Self.refusePassword(inRedisURL: url)
+            redisURL = url
+        }
         if let format = options.logFormat {
             guard let parsed = LogFormat(rawValue: format) else {
                 throw ConfigurationError("--log-format must be auto, text or json, got '\(format)'")

@@ -89,7 +89,8 @@ struct MonitorActionTests {
         let again = try await stack.persistence.call(PersistenceAPI.reopenJobs, ReopenJobs(jobIDs: [jobID, 999_999]))
         #expect(again.jobs.isEmpty && again.refused["\(jobID)"]?.contains("already succeeded") == true && again.refused["999999"] != nil)
 
-        // Any other letter goes back to the stream it came from, as it was (a malformed result dies again there).
+        // Any other letter goes back to the stream it came from, as it was, if the monitor's Redis user may write
+        // there: a result may not (only gateways append results), so it is refused and stays.
         try await stack.redis.xadd(StreamNames.results, fields: [("type", "job.result"), ("v", "1"), ("body", "{truncated")])
         var poison: DeadLetter?
         try await eventually("persistence to dead-letter the malformed result") {
@@ -97,11 +98,16 @@ struct MonitorActionTests {
             return poison != nil
         }
         #expect(poison?.originStream == StreamNames.results && poison?.jobID == nil)
-        #expect(try await monitor.call(MonitorAPI.retryAllDeadLetters).retried == 1)
-        try await eventually("the result to come back as a new dead letter") {
-            try await monitor.call(MonitorAPI.deadLetters, ListDeadLetters()).letters.first.map { $0.id != poison!.id } == true
-        }
-        let retriedAudit = try await stack.admin.call(PersistenceAPI.listAudit, ListAudit(entity: "dead_letter", entityID: poison!.id))
+        let resultsBefore = try await stack.redis.xlen(StreamNames.results)
+        let refused = try await monitor.call(MonitorAPI.retryAllDeadLetters)
+        #expect(refused.retried == 0 && refused.refused[poison!.id]?.contains("may not put a letter back on psync:results") == true, "\(refused)")
+        #expect(try await monitor.call(MonitorAPI.deadLetters, ListDeadLetters()).letters.map(\.id) == [poison!.id], "the letter stays")
+        #expect(try await stack.redis.xlen(StreamNames.results) <= resultsBefore, "nothing appended to the results")
+        // A letter from a stream the monitor may write goes back there, as it was.
+        let fire = try await stack.redis.xadd(
+            StreamNames.deadLetters, fields: [("origin", .init(StreamNames.dispatch)), ("type", "fire"), ("v", "1"), ("body", "{truncated")])
+        #expect(try await monitor.call(MonitorAPI.retryDeadLetter, DeadLetterID(id: fire.description)).retried == 1)
+        let retriedAudit = try await stack.admin.call(PersistenceAPI.listAudit, ListAudit(entity: "dead_letter", entityID: fire.description))
         #expect(retriedAudit.items.map(\.action) == ["retry"])
         await stack.stop()
     }

@@ -81,10 +81,13 @@ public final class Stack: @unchecked Sendable {
         return environment.merging(extra) { _, new in new }
     }
 
-    /// Starts one more instance of `product`.
+    /// Starts one more instance of `product`; it connects to Redis as its own ACL user
+    /// (see `RedisServer.environment(for:arguments:)`).
     @discardableResult
     public func launch(_ product: String, arguments: [String] = [], environment extra: [String: String] = [:]) async throws -> ServiceProcess {
-        let process = try await ServiceProcess.start(product, arguments: arguments, environment: environment(extra))
+        let redisEnvironment = try await redisServer.environment(for: product, arguments: arguments)
+        let process = try await ServiceProcess.start(
+            product, arguments: arguments, environment: environment(redisEnvironment.merging(extra) { _, new in new }))
         lock.withLock { processes[product + arguments.joined(separator: " "), default: []].append(process) }
         return process
     }

@@ -16,6 +16,18 @@ BIN="$ROOT/.build/release"
 # One gateway per broker in use; ZERODHA talks to brokersim unless PSYNC_ZERODHA_BASE_URL says otherwise.
 : "${PSYNC_GATEWAYS:=SANDBOX ZERODHA}"
 
+# Redis users and their password files (compose/redis/users.acl renders into this folder).
+REDIS_SECRETS="$RUN/secrets/redis"
+
+# redis_cli ARGUMENTS…: redis-cli as the operator user; the password goes in on standard input, never in argv.
+redis_cli() {
+    if [ -s "$REDIS_SECRETS/psync-admin" ]; then
+        redis-cli -p "$PSYNC_REDIS_PORT" --user psync-admin --askpass "$@" < "$REDIS_SECRETS/psync-admin" 2>/dev/null
+    else
+        redis-cli -p "$PSYNC_REDIS_PORT" "$@" 2>/dev/null
+    fi
+}
+
 say() { printf '\033[1m==> %s\033[0m\n' "$*"; }
 fail() { printf 'make up: %s\n' "$*" >&2; exit 1; }
 

@@ -41,7 +41,10 @@ if [ -s "$RUN/postgres/data/PG_VERSION" ]; then
     fi
 fi
 if alive "$RUN/pids/redis.pid" redis-server; then
-    if redis-cli -p "$PSYNC_REDIS_PORT" shutdown >/dev/null 2>&1; then stopped="$stopped redis"; else stop_all "redis|$RUN/pids/redis.pid|redis-server"; fi
+    redis_cli shutdown >/dev/null || true
+    for _ in $(seq 1 50); do alive "$RUN/pids/redis.pid" redis-server || break; sleep 0.1; done
+    # SIGTERM makes Redis write its append-only file too, when SHUTDOWN was refused.
+    if alive "$RUN/pids/redis.pid" redis-server; then stop_all "redis|$RUN/pids/redis.pid|redis-server"; else stopped="$stopped redis"; fi
     rm -f "$RUN/pids/redis.pid"
 fi
 

@@ -25,6 +25,8 @@ make_secrets() {
     for name in admin_token read_token service_token postgres_password monitor_session_secret; do
         [ -s "$RUN/secrets/$name" ] || (umask 077 && openssl rand -hex 24 > "$RUN/secrets/$name")
     done
+    # Redis: one ACL user per service and per gateway broker, each with its own password file (compose/redis/users.acl).
+    sh "$ROOT/compose/redis/acl.sh" "$REDIS_SECRETS" $PSYNC_GATEWAYS
     [ -s "$RUN/secrets/master_key" ] || (umask 077 && openssl rand -hex 32 > "$RUN/secrets/master_key")
     (umask 077 && printf 'postgres://psync:%s@127.0.0.1:%s/psync\n' "$(cat "$RUN/secrets/postgres_password")" "$PSYNC_POSTGRES_PORT" \
         > "$RUN/secrets/postgres_url")
@@ -32,12 +34,23 @@ make_secrets() {
 
 start_redis() {
     mkdir -p "$RUN/redis"
-    if alive "$RUN/pids/redis.pid" redis-server; then return; fi
-    say "starting Redis on 127.0.0.1:$PSYNC_REDIS_PORT (append-only file on)"
+    if alive "$RUN/pids/redis.pid" redis-server; then
+        if redis-cli -p "$PSYNC_REDIS_PORT" ping 2>/dev/null | grep -q PONG; then
+            # An earlier make up started it without users: restart it with them (the append-only file keeps the data).
+            say "restarting Redis with its ACL users"
+            redis-cli -p "$PSYNC_REDIS_PORT" shutdown >/dev/null 2>&1 || true
+            for _ in $(seq 1 50); do alive "$RUN/pids/redis.pid" redis-server || break; sleep 0.1; done
+        else
+            # Users of gateways added to PSYNC_GATEWAYS since it started.
+            redis_cli acl load | grep -q OK || fail "Redis refused the ACL file $REDIS_SECRETS/users.acl"
+            return
+        fi
+    fi
+    say "starting Redis on 127.0.0.1:$PSYNC_REDIS_PORT (append-only file on, ACL users, default user off)"
     redis-server --port "$PSYNC_REDIS_PORT" --bind 127.0.0.1 --dir "$RUN/redis" --appendonly yes --appendfsync everysec \
-        --daemonize yes --pidfile "$RUN/pids/redis.pid" --logfile "$RUN/logs/redis.log" --save ""
+        --daemonize yes --pidfile "$RUN/pids/redis.pid" --logfile "$RUN/logs/redis.log" --save "" --aclfile "$REDIS_SECRETS/users.acl"
     for _ in $(seq 1 50); do
-        redis-cli -p "$PSYNC_REDIS_PORT" ping 2>/dev/null | grep -q PONG && return
+        redis_cli ping | grep -q PONG && return
         sleep 0.1
     done
     fail "Redis did not start; see $RUN/logs/redis.log"
@@ -103,6 +116,10 @@ start() {
     (
         export PSYNC_HTTP_PORT="$port"
         [ "$name" = psync-persistence ] && export PSYNC_POSTGRES_URL_FILE="$RUN/secrets/postgres_url"
+        # Each service is its own Redis user (brokersim does not use Redis).
+        if [ -s "$REDIS_SECRETS/$name" ]; then
+            export PSYNC_REDIS_USER="$name" PSYNC_REDIS_PASSWORD_FILE="$REDIS_SECRETS/$name"
+        fi
         nohup "$BIN/$binary" "$@" >>"$log" 2>&1 </dev/null &
         echo $! > "$pidfile"
     )

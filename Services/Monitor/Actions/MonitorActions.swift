@@ -109,7 +109,15 @@ struct MonitorActions: Sendable {
             }
         }
         for letter in letters where !Self.isJob(letter) {
-            if try await deadLetters.retry(letter.id) != nil {
+            let requeued: StreamID?
+            do {
+                requeued = try await deadLetters.retry(letter.id)
+            } catch let error as RedisError where error.serverErrorPrefix == "NOPERM" {
+                // The monitor's Redis user may not append there (results come only from gateways): the letter stays.
+                result.refused[letter.id] = "the monitor may not put a letter back on \(letter.originStream); it stays here"
+                continue
+            }
+            if requeued != nil {
                 result.retried += 1
                 await audit(
                     action: "retry", entity: "dead_letter", id: letter.id,
