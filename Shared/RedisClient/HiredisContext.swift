@@ -8,8 +8,14 @@ internal import CHiredis
 final class HiredisContext {
     private let context: UnsafeMutablePointer<redisContext>
 
+    /// hiredis writes with `write(2)`: a write to a connection Redis has closed (a restart, an outage) raises SIGPIPE,
+    /// whose default action ends the process. It must be an error on that connection instead, so the first
+    /// connection of a process ignores the signal, as hiredis' documentation asks of its users.
+    private static let brokenPipesIgnored: Void = { _ = signal(SIGPIPE, SIG_IGN) }()
+
     /// Connects and authenticates; blocks for up to the connect timeout.
     init(configuration: RedisConfiguration) throws {
+        Self.brokenPipesIgnored
         let connectTimeout = timeval(configuration.connectTimeout)
         let opened: UnsafeMutablePointer<redisContext>? =
             switch configuration.endpoint {

@@ -28,8 +28,11 @@ struct ChaosInjector: Sendable {
     let doomed: [Int]
     let configuration: ChaosScenario.Configuration
     let started: ContinuousClock.Instant
-    /// How long a fault may take to recover from before it counts as not recovered.
-    let recoveryLimit: Duration = .seconds(180)
+    /// How long a fault may take to recover from before it counts as not recovered: 3 minutes, plus the long
+    /// outages, during which nothing moves and every account waiting for its turn waits longer.
+    var recoveryLimit: Duration {
+        .seconds(180) + (configuration.postgresOutage ?? .zero) + (configuration.redisOutage ?? .zero)
+    }
 
     private static let gatewayArguments = ["--broker", "SANDBOX"]
     private static let terminal = ["succeeded", "failed", "dead"]
