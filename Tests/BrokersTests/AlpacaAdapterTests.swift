@@ -22,7 +22,7 @@ struct AlpacaAdapterTests {
                 let http = HTTPClient()
                 defer { http.shutdown() }
                 var environment = BrokerEnvironment(
-                    baseURL: "http://127.0.0.1:\(liveClient.port!)", http: http, timeout: .seconds(2), options: options)
+                    baseURL: "http://127.0.0.1:\(liveClient.port!)", http: http, timeout: .seconds(15), options: options)
                 environment.variantURLs = ["paper": "http://127.0.0.1:\(paperClient.port!)"]
                 try await body(AlpacaAdapter(environment: environment))
             }

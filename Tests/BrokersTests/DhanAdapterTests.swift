@@ -14,7 +14,7 @@ struct DhanAdapterTests {
     static func dhan(_ name: String) throws -> String { try FixtureBroker.fixture("dhan/\(name)") }
 
     func adapter(_ port: Int, _ http: HTTPClient) -> DhanAdapter {
-        DhanAdapter(environment: BrokerEnvironment(baseURL: "http://127.0.0.1:\(port)", http: http, timeout: .seconds(2)))
+        DhanAdapter(environment: BrokerEnvironment(baseURL: "http://127.0.0.1:\(port)", http: http, timeout: .seconds(15)))
     }
 
     @Test("held = totalQty, split into T+1, pledged and the free rest; no last price is invented; headers as Dhan documents")

@@ -10,7 +10,7 @@ import Testing
 @Suite("Upstox and Sandbox adapters")
 struct OtherAdapterTests {
     func environment(_ port: Int, _ http: HTTPClient) -> BrokerEnvironment {
-        BrokerEnvironment(baseURL: "http://127.0.0.1:\(port)", http: http, timeout: .seconds(2))
+        BrokerEnvironment(baseURL: "http://127.0.0.1:\(port)", http: http, timeout: .seconds(15))
     }
 
     @Test("Upstox: long-term holdings with a Bearer token; UDAPI100050 is auth")

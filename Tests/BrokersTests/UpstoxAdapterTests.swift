@@ -21,7 +21,7 @@ struct UpstoxAdapterTests {
 
     func adapter(_ port: Int, _ http: HTTPClient) -> UpstoxAdapter {
         UpstoxAdapter(
-            environment: BrokerEnvironment(baseURL: "http://127.0.0.1:\(port)", http: http, timeout: .seconds(2), now: { Self.now }))
+            environment: BrokerEnvironment(baseURL: "http://127.0.0.1:\(port)", http: http, timeout: .seconds(15), now: { Self.now }))
     }
 
     @Test("held = quantity (the total), split into T+1, collateral and the free rest; a wholly pledged holding stays")

@@ -12,7 +12,7 @@ struct ZerodhaAdapterTests {
     let credentials = BrokerCredentials(["api_key": "kitekey", "access_token": "kitetoken", "api_secret": "kitesecret"])
 
     func adapter(_ port: Int, _ http: HTTPClient, options: [String: String] = [:]) -> ZerodhaAdapter {
-        ZerodhaAdapter(environment: BrokerEnvironment(baseURL: "http://127.0.0.1:\(port)", http: http, timeout: .seconds(2), options: options))
+        ZerodhaAdapter(environment: BrokerEnvironment(baseURL: "http://127.0.0.1:\(port)", http: http, timeout: .seconds(15), options: options))
     }
 
     static func kite(_ name: String) throws -> String { try FixtureBroker.fixture("kite/\(name)") }
@@ -222,7 +222,7 @@ struct OfficialKiteMockTests {
             let http = HTTPClient()
             defer { http.shutdown() }
             let kite = ZerodhaAdapter(
-                environment: BrokerEnvironment(baseURL: "http://127.0.0.1:\(client.port!)", http: http, timeout: .seconds(2)))
+                environment: BrokerEnvironment(baseURL: "http://127.0.0.1:\(client.port!)", http: http, timeout: .seconds(15)))
             let credentials = BrokerCredentials(["api_key": "kitekey", "access_token": "kitetoken", "api_secret": "kitesecret"])
             for file in files {
                 let body = try String(contentsOf: folder.appendingPathComponent(file), encoding: .utf8)
@@ -355,9 +355,11 @@ struct FailureClassificationTests {
         try await broker.application().test(.live) { client in
             let http = HTTPClient()
             defer { http.shutdown() }
+            // Only the timeout case needs a short timeout; the others get room for a loaded machine.
+            let timeout: Duration = testCase.reply.delay > .zero ? .seconds(1) : .seconds(15)
             let kite = ZerodhaAdapter(
                 environment: BrokerEnvironment(
-                    baseURL: "http://127.0.0.1:\(client.port!)", http: http, timeout: .seconds(1), options: ["MUTUAL_FUNDS": "false"])
+                    baseURL: "http://127.0.0.1:\(client.port!)", http: http, timeout: timeout, options: ["MUTUAL_FUNDS": "false"])
             )
             do {
                 _ = try await kite.holdings(credentials)
