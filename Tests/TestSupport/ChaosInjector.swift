@@ -28,10 +28,11 @@ struct ChaosInjector: Sendable {
     let doomed: [Int]
     let configuration: ChaosScenario.Configuration
     let started: ContinuousClock.Instant
-    /// How long a fault may take to recover from before it counts as not recovered: 3 minutes, plus the long
-    /// outages, during which nothing moves and every account waiting for its turn waits longer.
+    /// How long a fault may take to recover from before it counts as not recovered: as long as the run may take
+    /// (a burst hits queued accounts, which may wait for their turn until the end), plus the long outages, during
+    /// which nothing moves. The recovery time reported for a burst is its accounts' own retry span.
     var recoveryLimit: Duration {
-        .seconds(180) + (configuration.postgresOutage ?? .zero) + (configuration.redisOutage ?? .zero)
+        max(.seconds(180), configuration.runTimeout) + (configuration.postgresOutage ?? .zero) + (configuration.redisOutage ?? .zero)
     }
 
     private static let gatewayArguments = ["--broker", "SANDBOX"]
