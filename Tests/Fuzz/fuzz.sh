@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# make fuzz: schemathesis against every service's /openapi.json, with an admin token, a service token and none.
+# make fuzz: schemathesis against every service's /openapi.json, with an admin token, a service's token and none.
 #
 # Starts a private local stack (its own Redis, PostgreSQL and services under a temporary folder, on
 # the port block 7301-7399), installs schemathesis into .venv from PyPI, fetches each service's
@@ -28,13 +28,19 @@ make_secrets
 start_redis
 start_postgres
 start_services
-admin=$(cat "$RUN/secrets/admin_token")
+admin=$(cat "$TOKENS/admin")
 gateway=$(grep -o '"http.address":"[^"]*"' "$RUN/logs/psync-gateway-sandbox.log" | tail -n 1 | cut -d'"' -f4)
 
 declare -A urls=(
     [psync-persistence]="http://127.0.0.1:$PSYNC_PERSISTENCE_PORT" [psync-dispatcher]="http://127.0.0.1:$PSYNC_DISPATCHER_PORT"
     [psync-scheduler]="http://127.0.0.1:$PSYNC_SCHEDULER_PORT" [psync-monitor]="http://127.0.0.1:$PSYNC_MONITOR_PORT"
     [psync-gateway]="$gateway"
+)
+# The service token each one is fuzzed with: that of a service that calls it (each token opens only its own calls),
+# or, for those no service calls, another's (every call then gets 403 in the envelope).
+declare -A callers=(
+    [psync-persistence]=gateway-SANDBOX [psync-dispatcher]=monitor [psync-scheduler]=monitor
+    [psync-monitor]=scheduler [psync-gateway]=monitor
 )
 failed=""
 summary=""
@@ -43,7 +49,10 @@ for service in psync-persistence psync-dispatcher psync-scheduler psync-monitor 
     curl -fsS -H "Authorization: Bearer $admin" "$url/openapi.json" > "$RUN/$service.openapi.json"
     for who in admin service anonymous; do
         headers=()
-        [ "$who" = anonymous ] || headers=(--header "Authorization: Bearer $(cat "$RUN/secrets/${who}_token")")
+        case $who in
+            admin) headers=(--header "Authorization: Bearer $admin") ;;
+            service) headers=(--header "Authorization: Bearer $(cat "$TOKENS/${callers[$service]}")") ;;
+        esac
         say "schemathesis: $service ($who)"
         log="$RUN/$service-$who.fuzz.log"
         set +e

@@ -18,6 +18,12 @@ BIN="$ROOT/.build/release"
 
 # Redis users and their password files (compose/redis/users.acl renders into this folder).
 REDIS_SECRETS="$RUN/secrets/redis"
+# One bearer token per identity (admin, read, each service, gateway-<BROKER> per broker), and the hashes every
+# service accepts (compose/tokens/tokens.sh writes both).
+TOKENS="$RUN/secrets/tokens"
+TOKEN_HASHES="$RUN/secrets/tokens.sha256"
+# Brokers whose gateway token is made even when PSYNC_GATEWAYS leaves them out, so a gateway added later finds one.
+KNOWN_BROKERS="SANDBOX ZERODHA ALPACA UPSTOX DHAN"
 
 # redis_cli ARGUMENTS…: redis-cli as the operator user; the password goes in on standard input, never in argv.
 redis_cli() {

@@ -22,14 +22,51 @@ make_secrets() {
     mkdir -p "$RUN/secrets" "$RUN/logs" "$RUN/pids"
     chmod 700 "$RUN/secrets"
     local name
-    for name in admin_token read_token service_token postgres_password monitor_session_secret; do
+    for name in postgres_password monitor_session_secret; do
         [ -s "$RUN/secrets/$name" ] || (umask 077 && openssl rand -hex 24 > "$RUN/secrets/$name")
     done
+    make_tokens
     # Redis: one ACL user per service and per gateway broker, each with its own password file (compose/redis/users.acl).
     sh "$ROOT/compose/redis/acl.sh" "$REDIS_SECRETS" $PSYNC_GATEWAYS
     [ -s "$RUN/secrets/master_key" ] || (umask 077 && openssl rand -hex 32 > "$RUN/secrets/master_key")
     (umask 077 && printf 'postgres://psync:%s@127.0.0.1:%s/psync\n' "$(cat "$RUN/secrets/postgres_password")" "$PSYNC_POSTGRES_PORT" \
         > "$RUN/secrets/postgres_url")
+}
+
+# One token per identity, each in its own file under $TOKENS (made once, 0600), and $TOKEN_HASHES, the hashes every
+# service accepts (PSYNC_TOKENS_FILE), written anew each time from the token files. Each service gets only its own
+# token (PSYNC_SERVICE_TOKEN_FILE); only the CLI's config holds the admin and read tokens. A gateway token is made
+# for every broker in PSYNC_GATEWAYS and KNOWN_BROKERS. Rotating one: README.md ("Tokens and identities").
+make_tokens() {
+    mkdir -p "$TOKENS"
+    chmod 700 "$TOKENS"
+    # Installations from before one token per service keep their people's tokens; the shared service token goes.
+    local person
+    for person in admin read; do
+        if [ ! -s "$TOKENS/$person" ] && [ -s "$RUN/secrets/${person}_token" ]; then
+            mv "$RUN/secrets/${person}_token" "$TOKENS/$person"
+        fi
+        rm -f "$RUN/secrets/${person}_token"
+    done
+    rm -f "$RUN/secrets/service_token"
+    local identities=() identity broker
+    for identity in admin read scheduler dispatcher persistence monitor; do
+        identities+=("$identity=$TOKENS/$identity")
+    done
+    # shellcheck disable=SC2086 # the broker lists are words
+    for broker in $(printf '%s\n' $PSYNC_GATEWAYS $KNOWN_BROKERS | awk '!seen[$0]++'); do
+        identities+=("gateway:$broker=$TOKENS/gateway-$broker")
+    done
+    sh "$ROOT/compose/tokens/tokens.sh" "$TOKEN_HASHES" "${identities[@]}" || fail "the tokens could not be made (above)"
+}
+
+# token_file NAME: the token file of the service started as NAME (psync-gateway-zerodha: gateway-ZERODHA); none for brokersim.
+token_file() {
+    case $1 in
+        psync-brokersim) ;;
+        psync-gateway-*) local broker=${1#psync-gateway-}; echo "$TOKENS/gateway-${broker^^}" ;;
+        psync-*) echo "$TOKENS/${1#psync-}" ;;
+    esac
 }
 
 start_redis() {
@@ -87,9 +124,11 @@ start_postgres() {
 # The settings every service shares; secrets only as file paths.
 common_environment() {
     export PSYNC_REDIS_URL="redis://127.0.0.1:$PSYNC_REDIS_PORT/0"
-    export PSYNC_ADMIN_TOKEN_FILE="$RUN/secrets/admin_token"
-    export PSYNC_READ_TOKEN_FILE="$RUN/secrets/read_token"
-    export PSYNC_SERVICE_TOKEN_FILE="$RUN/secrets/service_token"
+    # The tokens every service accepts, as hashes (brokersim too: its control routes take the admin token). A
+    # person's token set in the calling shell would be accepted beside them, and a PSYNC_SERVICE_TOKEN would win over
+    # each service's own file: none of them reaches a service.
+    export PSYNC_TOKENS_FILE="$TOKEN_HASHES"
+    unset PSYNC_ADMIN_TOKEN PSYNC_ADMIN_TOKEN_FILE PSYNC_READ_TOKEN PSYNC_READ_TOKEN_FILE PSYNC_SERVICE_TOKEN PSYNC_SERVICE_TOKEN_FILE
     export PSYNC_MASTER_KEY_FILE="$RUN/secrets/master_key"
     export PSYNC_MONITOR_SESSION_SECRET_FILE="$RUN/secrets/monitor_session_secret"
     export PSYNC_HTTP_HOST=127.0.0.1
@@ -116,6 +155,13 @@ start() {
     (
         export PSYNC_HTTP_PORT="$port"
         [ "$name" = psync-persistence ] && export PSYNC_POSTGRES_URL_FILE="$RUN/secrets/postgres_url"
+        # Each service presents its own token (a gateway its broker's) when it calls another; brokersim calls no one.
+        local token
+        token=$(token_file "$name")
+        if [ -n "$token" ]; then
+            [ -s "$token" ] || fail "$name has no token in $token (make_tokens makes it)"
+            export PSYNC_SERVICE_TOKEN_FILE="$token"
+        fi
         # Each service is its own Redis user (brokersim does not use Redis).
         if [ -s "$REDIS_SECRETS/$name" ]; then
             export PSYNC_REDIS_USER="$name" PSYNC_REDIS_PASSWORD_FILE="$REDIS_SECRETS/$name"
@@ -169,8 +215,8 @@ PSYNC_DISPATCHER_URL=http://127.0.0.1:$PSYNC_DISPATCHER_PORT
 PSYNC_SCHEDULER_URL=http://127.0.0.1:$PSYNC_SCHEDULER_PORT
 PSYNC_MONITOR_URL=http://127.0.0.1:$PSYNC_MONITOR_PORT
 PSYNC_BROKERSIM_URL=http://127.0.0.1:$PSYNC_BROKERSIM_PORT
-PSYNC_ADMIN_TOKEN=$(cat "$RUN/secrets/admin_token")
-PSYNC_READ_TOKEN=$(cat "$RUN/secrets/read_token")
+PSYNC_ADMIN_TOKEN=$(cat "$TOKENS/admin")
+PSYNC_READ_TOKEN=$(cat "$TOKENS/read")
 CONFIG
     )
     local config_dir="${XDG_CONFIG_HOME:-$HOME/.config}/psync"
@@ -264,7 +310,7 @@ main() {
 
 $(say "portfolio-sync is running")
   monitor      http://127.0.0.1:$PSYNC_MONITOR_PORT/
-  login token  $(cat "$RUN/secrets/admin_token")   (admin; read-only: $(cat "$RUN/secrets/read_token"))
+  login token  $(cat "$TOKENS/admin")   (admin; read-only: $(cat "$TOKENS/read"))
   CLI          export PATH="$BIN:\$PATH"; psync status   (settings: ${RUN#"$ROOT"/}/psync.env, also ~/.config/psync/config)
   logs         make logs SERVICE=psync-dispatcher   (all under .run/logs/)
   stop         make down   (keeps the data; make clean removes it)
