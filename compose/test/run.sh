@@ -123,7 +123,6 @@ REDIS_IMAGE=psync-offline-base:bookworm
 POSTGRES_IMAGE=psync-offline-base:bookworm
 PSYNC_ADMIN_TOKEN=$(openssl rand -hex 16)
 PSYNC_READ_TOKEN=$(openssl rand -hex 16)
-PSYNC_SERVICE_TOKEN=$(openssl rand -hex 16)
 PSYNC_MASTER_KEY=$(openssl rand -hex 32)
 PSYNC_MONITOR_SESSION_SECRET=$(openssl rand -hex 32)
 POSTGRES_PASSWORD=$(openssl rand -hex 16)
@@ -149,6 +148,31 @@ PSYNC_GATEWAY_CONCURRENCY=4
 PSYNC_SIM_LATENCY=50ms
 ENV
     umask 022
+}
+
+# Each service holds its own token and no person's: no token in any running container's environment, and every
+# service (a broker's replicas together) has a token of its own, listed in the tokens file under its identity.
+check_tokens() {
+    local container service broker hash identity owners=""
+    for container in $($DOCKER ps --format '{{.Names}}'); do
+        if $DOCKER inspect --format '{{range .Config.Env}}{{println .}}{{end}}' "$container" \
+            | grep -qE '^PSYNC_(ADMIN|READ|SERVICE)_TOKEN='; then
+            fail "$container has a token in its environment"
+        fi
+        service=$($DOCKER inspect --format '{{index .Config.Labels "com.docker.compose.service"}}' "$container")
+        case $service in
+            scheduler | dispatcher | persistence | monitor) identity=$service ;;
+            gateway-*) broker=${service#gateway-}; identity="gateway:${broker^^}" ;;
+            *) continue ;;
+        esac
+        # shellcheck disable=SC2016 # expanded in the container
+        hash=$($DOCKER exec "$container" sh -c 'printf %s "$(cat /run/psync-token/token)" | sha256sum | cut -d" " -f1')
+        $DOCKER exec "$container" grep -qx "$identity $hash" /run/psync-tokens/tokens.sha256 \
+            || fail "$container: its token is not in tokens.sha256 as $identity"
+        owners="$owners$hash $service"$'\n'
+    done
+    [ -z "$(sort -u <<<"$owners" | cut -d' ' -f1 | sort | uniq -d)" ] || fail "two services share a token"
+    say "tokens: $(sort -u <<<"$owners" | grep -c .) services, each with its own token; none in any environment"
 }
 
 # psync inside the stack's own CLI container (host network, the stack's settings).
@@ -183,6 +207,7 @@ main() {
     local running
     running=$($DOCKER ps --filter name=gateway-sandbox --format '{{.Names}}' | wc -l)
     [ "$running" -eq $REPLICAS ] || fail "$running gateway-sandbox replicas run, expected $REPLICAS"
+    check_tokens
 
     say "seeding $ACCOUNTS SANDBOX accounts through the CLI (gateways found through the monitor)"
     local user portfolio account index
