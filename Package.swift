@@ -114,7 +114,7 @@ let package = Package(
 
         .target(
             name: "TestSupport",
-            dependencies: ["RedisClient", "PostgresClient", "Contracts", "RPC", "CurlClient", "Streams", "SandboxData", logging],
+            dependencies: ["RedisClient", "PostgresClient", "Contracts", "RPC", "CurlClient", "Streams", "SandboxData", "Cryptography", logging],
             path: "Tests/TestSupport",
             swiftSettings: swiftSettings),
         .executableTarget(
@@ -139,7 +139,8 @@ let package = Package(
         tests(
             "ServiceKitTests",
             [
-                "ServiceKit", "RPC", "Contracts", "CurlClient", "TestSupport", "RedisClient", "PostgresClient", hummingbird, hummingbirdTesting,
+                "ServiceKit", "RPC", "Contracts", "CurlClient", "TestSupport", "RedisClient", "PostgresClient", "Cryptography", hummingbird,
+                hummingbirdTesting,
                 httpTypes, lifecycle,
             ]
         ),

@@ -1,3 +1,4 @@
+import Contracts
 import Logging
 import ServiceKit
 
@@ -11,6 +12,6 @@ func buildBrokerSim(_ configuration: BrokerSimConfiguration, metrics: MetricsReg
     UpstoxRoutes(simulator: simulator).register(on: app.router)
     SandboxRoutes(simulator: simulator).register(on: app.router)
     DhanRoutes(simulator: simulator).register(on: app.router)
-    ControlRoutes(simulator: simulator, requiresAdmin: configuration.service.tokens.admin != nil).register(on: app.router)
+    ControlRoutes(simulator: simulator, requiresAdmin: configuration.service.tokens.accepts(.admin)).register(on: app.router)
     return app
 }

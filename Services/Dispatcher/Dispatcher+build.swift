@@ -20,7 +20,8 @@ func buildDispatcher(_ configuration: DispatcherConfiguration, metrics: MetricsR
         logger: logger
     )
     let persistence = RPCClient(
-        baseURL: configuration.persistenceURL, token: configuration.service.tokens.service, client: http, timeout: .seconds(60))
+        baseURL: configuration.persistenceURL, token: try configuration.service.tokens.ownToken(as: Principal(.dispatcher)), client: http,
+        timeout: .seconds(60))
     let coordinator = RunCoordinator(
         persistence: persistence,
         fanOut: FanOut(redis: redis, persistence: persistence, pageSize: configuration.fanOutPage, logger: logger),

@@ -31,7 +31,8 @@ func buildGateway(_ configuration: GatewayConfiguration, metrics: MetricsRegistr
         logger: logger
     )
     let persistence = RPCClient(
-        baseURL: configuration.persistenceURL, token: configuration.service.tokens.service, client: http, timeout: .seconds(30))
+        baseURL: configuration.persistenceURL, token: try configuration.service.tokens.ownToken(as: Principal(.gateway, broker: broker)),
+        client: http, timeout: .seconds(30))
     let limiter = RateLimiter(redis: redis, broker: broker, rule: configuration.rateLimit)
     var environment = BrokerEnvironment(
         baseURL: configuration.baseURL,

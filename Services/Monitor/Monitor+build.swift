@@ -1,3 +1,4 @@
+import Contracts
 import CurlClient
 import Hummingbird
 import Logging
@@ -9,7 +10,7 @@ import ServiceKit
 func buildMonitor(_ configuration: MonitorConfiguration, metrics: MetricsRegistry, logger: Logger) throws -> ServiceApp {
     let redis = RedisPool(configuration: try configuration.service.redisConfiguration(), size: 16)
     let http = HTTPClient()
-    let token = configuration.service.tokens.service
+    let token = try configuration.service.tokens.ownToken(as: Principal(.monitor))
     let persistence = RPCClient(baseURL: configuration.persistenceURL, token: token, client: http, timeout: .seconds(30))
     let dispatcher = RPCClient(baseURL: configuration.dispatcherURL, token: token, client: http, timeout: .seconds(10))
     var app = ServiceApp(

@@ -1,3 +1,4 @@
+import Contracts
 import CurlClient
 import Logging
 import RPC
@@ -18,7 +19,8 @@ func buildScheduler(_ configuration: SchedulerConfiguration, metrics: MetricsReg
         logger: logger
     )
     let persistence = RPCClient(
-        baseURL: configuration.persistenceURL, token: configuration.service.tokens.service, client: http, timeout: .seconds(10))
+        baseURL: configuration.persistenceURL, token: try configuration.service.tokens.ownToken(as: Principal(.scheduler)), client: http,
+        timeout: .seconds(10))
     let lease = LeaderLease(redis: redis, instance: identity.instanceID, ttl: configuration.leaseTTL)
     let sender = FireSender(redis: redis)
     let status = LeaderStatus()

@@ -13,7 +13,11 @@
 public enum WorkerProof {
     /// One proof, as lowercase hex.
     public static func make(token: String, address: String, challenge: String) -> String {
-        let key = SHA256.hash(Array(token.utf8))
+        make(tokenHash: SHA256.hash(Array(token.utf8)), address: address, challenge: challenge)
+    }
+
+    /// One proof from the token's SHA-256 (all a service keeps of the tokens it accepts), as lowercase hex.
+    public static func make(tokenHash key: [UInt8], address: String, challenge: String) -> String {
         let message = Array("psync worker proof v1\n\(address)\n\(challenge)".utf8)
         return HMACSHA256.authenticationCode(for: message, key: key).map { byte in
             let digits = String(byte, radix: 16)
@@ -21,11 +25,14 @@ public enum WorkerProof {
         }.joined()
     }
 
+    /// The most proofs a caller looks at.
+    public static let maximumProofs = 16
+
     /// Whether one of `proofs` is the proof for `token` at `address` (each compared in constant time).
     public static func matches(_ proofs: [String], token: String, address: String, challenge: String) -> Bool {
         let expected = Array(make(token: token, address: address, challenge: challenge).utf8)
         var found = false
-        for proof in proofs.prefix(8) where ConstantTime.equals(Array(proof.utf8), expected) { found = true }
+        for proof in proofs.prefix(Self.maximumProofs) where ConstantTime.equals(Array(proof.utf8), expected) { found = true }
         return found
     }
 }

@@ -1,5 +1,5 @@
 /// A setting that is missing or malformed; the message names the variable and what it must be.
-public struct ConfigurationError: Error, CustomStringConvertible, Sendable {
+public struct ConfigurationError: Error, CustomStringConvertible, Sendable, Equatable {
     /// One clause naming the setting: "PSYNC_HTTP_PORT must be a port number 0-65535, got 'abc'".
     public let message: String
 

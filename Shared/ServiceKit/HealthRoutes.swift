@@ -25,7 +25,7 @@ public struct ReadinessCheck: Sendable {
 
 extension Router where Context == ServiceRequestContext {
     /// `GET /healthz` (alive, no token), `GET /readyz` (dependencies reachable; each one's state only with a token),
-    /// `GET /metrics` (any token).
+    /// `GET /metrics` (people's tokens and the monitor's).
     public func addHealthRoutes(identity: ServiceIdentity, checks: [ReadinessCheck], metrics: MetricsRegistry) {
         get("/healthz") { _, _ in
             try EndpointCodec.response(HealthReport(status: "ok", service: identity.service, version: identity.version))
@@ -58,7 +58,7 @@ extension Router where Context == ServiceRequestContext {
             return response
         }
         get("/metrics") { _, context in
-            try context.authorize(.readers)
+            try context.authorize(.readers.and(.monitor))  // the monitor scrapes every service
             var headers = HTTPFields()
             headers[.contentType] = "text/plain; version=0.0.4"
             return Response(status: .ok, headers: headers, body: ResponseBody(byteBuffer: ByteBuffer(string: metrics.render())))

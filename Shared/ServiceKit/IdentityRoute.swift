@@ -14,8 +14,9 @@ extension Router where Context == ServiceRequestContext {
             }
             let address = stats.rpcAddress
             let proofs = address.map { address in
-                [tokens.service, tokens.admin, tokens.read].compactMap { $0 }.map {
-                    WorkerProof.make(token: $0, address: address, challenge: challenge)
+                // Only the identities that look a service up in the registry before calling it: people and the monitor.
+                [Scope.admin, .read, .monitor].flatMap(tokens.hashes(of:)).prefix(WorkerProof.maximumProofs).map {
+                    WorkerProof.make(tokenHash: $0, address: address, challenge: challenge)
                 }
             }
             return try EndpointCodec.response(WorkerIdentity(service: identity.service, address: address, proofs: proofs ?? []))

@@ -24,7 +24,7 @@ public struct RequestIDMiddleware: RouterMiddleware {
     }
 }
 
-/// Resolves the bearer token to a scope; it never rejects by itself (the endpoint decides).
+/// Resolves the bearer token to an identity; it never rejects by itself (the endpoint decides).
 public struct AuthMiddleware: RouterMiddleware {
     public typealias Context = ServiceRequestContext
     private let tokens: TokenSet
@@ -38,12 +38,12 @@ public struct AuthMiddleware: RouterMiddleware {
         if let header = request.headers[.authorization] {
             let parts = header.split(separator: " ", maxSplits: 1)
             if parts.count == 2, parts[0].lowercased() == "bearer" {
-                context.principal = tokens.scope(of: String(parts[1]).trimmingSpaces())
+                context.principal = tokens.principal(of: String(parts[1]).trimmingSpaces())
             }
             context.presentedUnknownToken = context.principal == nil
         }
-        if let actor = request.headers[HTTPField.Name.actor], RequestActor.isValid(actor) {
-            context.actor = actor
+        if context.principal?.scope.isPerson == false, let actor = request.headers[HTTPField.Name.actor], RequestActor.isValid(actor) {
+            context.onBehalfOf = actor
         }
         return try await RequestActor.$current.withValue(context.auditActor) {
             try await next(request, context)

@@ -1,4 +1,5 @@
 public import Contracts
+import FoundationEssentials
 
 /// The settings every service shares, with their defaults; each executable adds its own beside them.
 ///
@@ -11,7 +12,9 @@ public import Contracts
 /// | `PSYNC_REDIS_URL` | `redis://127.0.0.1:6379/0` |
 /// | `PSYNC_REDIS_USER`, `PSYNC_REDIS_PASSWORD_FILE` | unset: the URL's user and password, if any (the password only from a file) |
 /// | `PSYNC_POSTGRES_URL` | `postgres://psync@127.0.0.1:5432/psync` |
-/// | `PSYNC_SERVICE_TOKEN`, `PSYNC_ADMIN_TOKEN`, `PSYNC_READ_TOKEN` (or `*_FILE`) | unset: no token of that kind is accepted |
+/// | `PSYNC_TOKENS_FILE` | unset: the tokens accepted, as `identity sha256-hex` lines (`TokenSet`) |
+/// | `PSYNC_SERVICE_TOKEN` (or `_FILE`) | unset: this service's own token, sent when it calls another |
+/// | `PSYNC_ADMIN_TOKEN`, `PSYNC_READ_TOKEN` (or `*_FILE`) | unset: also accepted as `admin` and `read` (hashed at start) |
 /// | `PSYNC_LOG_FORMAT` | `auto`: text on a terminal, JSON lines otherwise |
 /// | `PSYNC_LOG_LEVEL` | `info` |
 public struct ServiceConfiguration: Sendable {
@@ -32,7 +35,7 @@ public struct ServiceConfiguration: Sendable {
     public var redisPassword: String?
     /// Postgres, as `postgres://user:pass@host:port/db` (only psync-persistence connects).
     public var postgresURL = "postgres://psync@127.0.0.1:5432/psync"
-    /// Bearer tokens by scope.
+    /// The tokens accepted (as hashes, by identity) and this service's own.
     public var tokens = TokenSet()
     /// How log lines look.
     public var logFormat = LogFormat.auto
@@ -59,11 +62,7 @@ public struct ServiceConfiguration: Sendable {
         redisUser = environment.string("PSYNC_REDIS_USER")
         redisPassword = try environment.fileSecret("PSYNC_REDIS_PASSWORD")
         postgresURL = try environment.secret("PSYNC_POSTGRES_URL") ?? postgresURL
-        tokens = TokenSet(
-            service: try environment.secret("PSYNC_SERVICE_TOKEN"),
-            admin: try environment.secret("PSYNC_ADMIN_TOKEN"),
-            read: try environment.secret("PSYNC_READ_TOKEN")
-        )
+        tokens = try Self.tokens(from: environment)
         if let format = try environment.choice("PSYNC_LOG_FORMAT", ["auto", "text", "json"]) {
             logFormat = LogFormat(rawValue: format)!
         }
@@ -74,6 +73,24 @@ public struct ServiceConfiguration: Sendable {
         } catch {
             throw ConfigurationError(error.message)
         }
+    }
+
+    /// The accepted tokens: the tokens file's hashes, then the admin and read tokens of the environment, hashed.
+    static func tokens(from environment: EnvironmentReader) throws -> TokenSet {
+        var tokens = TokenSet()
+        tokens.own = try environment.secret("PSYNC_SERVICE_TOKEN")
+        if let path = environment.string("PSYNC_TOKENS_FILE") {
+            guard let data = FileManager.default.contents(atPath: path), data.count <= 1 << 20 else {
+                throw ConfigurationError("PSYNC_TOKENS_FILE names \(path), which cannot be read (or is over 1 MiB)")
+            }
+            try tokens.accept(file: String(decoding: data, as: UTF8.self), source: "PSYNC_TOKENS_FILE")
+        }
+        for (setting, scope) in [("PSYNC_ADMIN_TOKEN", Scope.admin), ("PSYNC_READ_TOKEN", .read)] {
+            guard let token = try environment.secret(setting) else { continue }
+            try SecretPolicy.check(token, setting: setting, minimumLength: TokenSet.minimumLength)
+            tokens.accept(hash: TokenSet.hash(token), as: Principal(scope))
+        }
+        return tokens
     }
 
     /// Applies command-line flags, which win over the environment.

@@ -6,17 +6,22 @@ import Logging
 /// The request context of every service: who is calling and which operation the request belongs to.
 public struct ServiceRequestContext: RequestContext {
     public var coreContext: CoreRequestContextStorage
-    /// The scope of the caller's token; `nil` when it sent none or an unknown one.
-    public var principal: Scope?
+    /// Who the caller proved to be with its token; `nil` when it sent none or an unknown one.
+    public var principal: Principal?
     /// Whether the caller sent a token we did not recognise.
     public var presentedUnknownToken = false
     /// The request id (from `x-request-id` or made here).
     public var requestID = ""
-    /// Who the caller says they are (`x-psync-actor`, e.g. `alice@laptop` from the CLI), for the audit log.
-    public var actor: String?
+    /// For whom one of our services says it acts (`x-psync-actor`, the identity it authenticated); ignored from people.
+    public var onBehalfOf: String?
 
-    /// The name recorded in the audit log: the stated actor, else the token's scope.
-    public var auditActor: String { actor ?? principal.map { "\($0.rawValue) token" } ?? "anonymous" }
+    /// The name recorded in the audit log: the authenticated identity (`admin`, `gateway:ZERODHA`), and when one of our
+    /// services calls for someone it authenticated, `gateway:ZERODHA for admin`. Never what a person's request says.
+    public var auditActor: String {
+        guard let principal else { return "anonymous" }
+        guard !principal.scope.isPerson, let onBehalfOf else { return principal.identity }
+        return "\(principal.identity) for \(onBehalfOf)"
+    }
 
     /// The peer's IP address as the socket reports it (a proxy's, behind one); for per-client limits.
     public var clientAddress: String?
@@ -32,17 +37,24 @@ public struct ServiceRequestContext: RequestContext {
     public var requestDecoder: JSONDecoder { JSONCoding.decoder() }
     public var responseEncoder: JSONEncoder { JSONCoding.encoder() }
 
-    /// Throws 401 unless a valid token was sent, and 403 unless its scope is one of `scopes`.
+    /// Throws 401 unless a valid token was sent, and 403 unless its identity is one of `scopes`.
     public func authorize(_ scopes: Set<Scope>) throws {
         guard let principal else {
             throw APIError.unauthorized(
                 presentedUnknownToken ? "the bearer token is not valid" : "a bearer token is required (Authorization: Bearer TOKEN)"
             )
         }
-        guard scopes.contains(principal) else {
-            let allowed = scopes.sorted().map(\.rawValue).joined(separator: " or ")
-            let article = allowed.hasPrefix("a") ? "an" : "a"
-            throw APIError.forbidden("this needs \(article) \(allowed) token; yours has \(principal.rawValue) scope")
+        guard scopes.contains(principal.scope) else {
+            let allowed = scopes.sorted().map(\.rawValue).joined(separator: ", ")
+            throw APIError.forbidden("this is for \(allowed.isEmpty ? "nobody" : allowed) only; yours is the \(principal.identity) token")
+        }
+    }
+
+    /// Throws 403 unless the caller may act on an account of `broker`: a gateway only on its own broker's accounts.
+    public func authorize(broker: String) throws {
+        guard let principal, principal.scope == .gateway else { return }
+        guard principal.broker == broker else {
+            throw APIError.forbidden("\(principal.identity) may not touch a \(broker) account")
         }
     }
 }

@@ -47,7 +47,7 @@ struct ForgedHeartbeatTests {
         try await Task.sleep(for: .seconds(2))
         let seen = impostor.requests
         #expect(seen.contains { $0.hasPrefix("GET /v1/identity?challenge=") }, "\(seen)")
-        for secret in [Stack.adminToken, Stack.serviceToken, Stack.readToken, "credential-for-nobody-else"] {
+        for secret in [Stack.adminToken, Stack.readToken, "credential-for-nobody-else"] + ServiceTokens.services.map(ServiceTokens.token) {
             #expect(!seen.contains { $0.contains(secret) }, "the impostor got \(secret.prefix(6))…")
         }
         #expect(seen.allSatisfy { $0.hasPrefix("GET /v1/identity?") }, "\(seen)")

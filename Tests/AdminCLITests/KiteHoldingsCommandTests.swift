@@ -35,7 +35,7 @@ struct KiteHoldingsCommandTests {
         let listed = try await cli.run("account", "list")
         #expect(listed.stdout.contains("LOGIN EXPIRES") && listed.stdout.contains("00:30"), "Kite logins end at 06:00 IST (00:30 UTC): \(listed)")
         let definition = ScheduleDefinition(name: "weekly", kind: .interval, everySeconds: 7 * 86_400, scope: .all)
-        _ = try await stack.persistence.call(
+        _ = try await stack.persistence(as: Principal(.scheduler)).call(
             PersistenceAPI.createSchedule, SaveSchedule(definition: definition, nextRunAt: Date().addingTimeInterval(3 * 86_400)))
         let expiring = try await cli.json("account", "list", "--login-expiring")
         #expect(Set(expiring["items"].array.compactMap { $0["id"].int }) == Set(accounts.map(\.id)))

@@ -16,19 +16,19 @@ struct DispatchBenchmark: AsyncParsableCommand {
     @Option(help: "Repetitions; the median is reported.") var repeats = 3
 
     static let token = "bench-admin-token-0123456789"
-    static let serviceToken = "bench-service-token-0123456789"
 
     func run() async throws {
         let redis = try await RedisServer()
         let postgres = try await PostgresServer()
         let databaseURL = try await postgres.createDatabase("dispatch")
-        var environment = [
-            "PSYNC_REDIS_URL": redis.url, "PSYNC_POSTGRES_URL": databaseURL, "PSYNC_SERVICE_TOKEN": Self.serviceToken,
-            "PSYNC_ADMIN_TOKEN": Self.token,
-        ]
-        let persistence = try await ServiceProcess.start("psync-persistence", environment: environment)
+        var environment = ["PSYNC_REDIS_URL": redis.url, "PSYNC_POSTGRES_URL": databaseURL, "PSYNC_ADMIN_TOKEN": Self.token]
+        let persistence = try await ServiceProcess.start(
+            "psync-persistence",
+            environment: environment.merging(try ServiceTokens.environment(product: "psync-persistence", arguments: [])) { _, new in new })
         environment["PSYNC_PERSISTENCE_URL"] = persistence.baseURL
-        let dispatcher = try await ServiceProcess.start("psync-dispatcher", environment: environment)
+        let dispatcher = try await ServiceProcess.start(
+            "psync-dispatcher",
+            environment: environment.merging(try ServiceTokens.environment(product: "psync-dispatcher", arguments: [])) { _, new in new })
         let http = HTTPClient()
         let rpc = RPCClient(baseURL: dispatcher.baseURL, token: Self.token, client: http, timeout: .seconds(600))
         let redisPool = RedisPool(configuration: redis.configuration)

@@ -24,7 +24,7 @@ struct LatencyBenchmark: AsyncParsableCommand {
             redis: stack.redis, configuration: .init(stream: StreamNames.events, group: "bench-latency", consumer: "bench"))
         _ = try await stack.redis.createGroup(StreamNames.events, group: "bench-latency", startingAt: "$", makeStream: true)
         let publisher = StreamPublisher(redis: stack.redis)
-        let persistence = try stack.persistence
+        let persistence = try stack.persistence(as: Principal(.dispatcher))
         var pickups: [Double] = []
         var commits: [Double] = []
         var fetches: [Double] = []

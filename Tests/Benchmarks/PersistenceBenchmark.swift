@@ -58,10 +58,11 @@ struct PersistenceBenchmark: AsyncParsableCommand {
         _ = try await redisPool.send(["FLUSHALL"])
         let service = try await ServiceProcess.start(
             "psync-persistence",
-            environment: ["PSYNC_REDIS_URL": redis.url, "PSYNC_POSTGRES_URL": databaseURL, "PSYNC_SERVICE_TOKEN": "bench-service-token-0123456789"]
+            environment: ["PSYNC_REDIS_URL": redis.url, "PSYNC_POSTGRES_URL": databaseURL]
+                .merging(try ServiceTokens.environment(product: "psync-persistence", arguments: [])) { _, new in new }
         )
         let http = HTTPClient()
-        let rpc = RPCClient(baseURL: service.baseURL, token: "bench-service-token-0123456789", client: http)
+        let rpc = RPCClient(baseURL: service.baseURL, token: ServiceTokens.token(Principal(.dispatcher)), client: http)
         let database = PostgresPool(configuration: try PostgresConfiguration(url: databaseURL))
         try await database.execute("INSERT INTO users (email, name) VALUES ('bench@example.com', 'Bench')")
         try await database.execute(

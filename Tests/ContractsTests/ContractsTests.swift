@@ -131,7 +131,7 @@ struct ContractsTests {
         #expect(endpoint.pathParameters == ["id", "runID"])
         #expect(!endpoint.usesQuery)
         #expect(Endpoint<Empty, Empty>(.get, "/v1/x", scopes: .readers, summary: "").usesQuery)
-        #expect(Set<Scope>.readers.contains(.read) && !Set<Scope>.administrators.contains(.service))
+        #expect(Set<Scope>.readers == [.read, .admin] && Set<Scope>.readers.and(.monitor) == [.read, .admin, .monitor])
     }
 
     @Test("request ids are validated before they are trusted")

@@ -142,7 +142,7 @@ struct DispatcherTests {
         let stack = try await Stack.start(["PSYNC_RUN_SWEEP_INTERVAL": "200ms"])
         try await stack.launch("psync-dispatcher")
         let portfolios = try await stack.seedAccounts(broker: "SANDBOX", count: 5)
-        let schedule = try await stack.persistence.call(
+        let schedule = try await stack.persistence(as: Principal(.scheduler)).call(
             PersistenceAPI.createSchedule,
             SaveSchedule(
                 definition: ScheduleDefinition(name: "hourly", kind: .interval, everySeconds: 3600, scope: .portfolio(portfolios[0])), nextRunAt: nil)

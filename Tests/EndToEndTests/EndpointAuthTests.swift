@@ -4,18 +4,62 @@ import Foundation
 import TestSupport
 import Testing
 
-/// Walks every endpoint each service describes in its `/openapi.json` (which lists exactly what it
-/// registered) with no token, a read token, a service token and an admin token.
-@Suite("Every endpoint of every service requires a token and enforces its scopes")
+/// Walks every endpoint each service describes in its `/openapi.json` (which lists exactly what it registered) with no
+/// token and with the token of every identity: the two people (read, admin) and each of our services.
+@Suite("Every endpoint of every service requires a token, and each identity reaches only what it uses")
 struct EndpointAuthTests {
     struct Operation {
         var service: String
         var method: String
         var path: String
         var scopes: Set<String>
+
+        var name: String { "\(service) \(method) \(path)" }
     }
 
-    @Test("no token → 401; a token outside the endpoint's scopes → 403; inside them → never 401, 403 or 5xx")
+    /// What each of our services calls, from the RPC clients in its code (`grep -r "API\." Services/<Service>`): its
+    /// token must open exactly these operations and nothing else. Written out here, apart from the endpoints'
+    /// declarations, so widening a declaration fails this test.
+    static let calls: [Scope: Set<String>] = [
+        .scheduler: Set(
+            [
+                PersistenceAPI.createSchedule.description, PersistenceAPI.updateSchedule.description,
+                PersistenceAPI.deleteSchedule.description, PersistenceAPI.listSchedules.description,
+                PersistenceAPI.getSchedule.description, PersistenceAPI.scheduleChangeMark.description,
+                PersistenceAPI.recordFire.description, PersistenceAPI.markFiresSent.description,
+                PersistenceAPI.unsentFires.description, PersistenceAPI.advanceSchedule.description,
+            ].map { "psync-persistence \($0)" }),
+        .dispatcher: Set(
+            [
+                PersistenceAPI.createRun.description, PersistenceAPI.queuedJobs.description,
+                PersistenceAPI.markRunDispatched.description, PersistenceAPI.completeRun.description,
+                PersistenceAPI.getRun.description, PersistenceAPI.listRuns.description, PersistenceAPI.runJobs.description,
+            ].map { "psync-persistence \($0)" }),
+        .gateway: Set(
+            [
+                PersistenceAPI.getAccount.description, PersistenceAPI.updateAccount.description,
+                PersistenceAPI.getCredentials.description, PersistenceAPI.listCredentials.description,
+                PersistenceAPI.storeCredentials.description, PersistenceAPI.storeSnapshot.description,
+                PersistenceAPI.storeTransactions.description,
+            ].map { "psync-persistence \($0)" }),
+        .monitor: Set(
+            [
+                PersistenceAPI.accountHoldings.description, PersistenceAPI.accountPositions.description,
+                PersistenceAPI.getJob.description, PersistenceAPI.listJobs.description, PersistenceAPI.jobStatistics.description,
+                PersistenceAPI.getRun.description, PersistenceAPI.listRuns.description, PersistenceAPI.runJobs.description,
+                PersistenceAPI.listAccounts.description, PersistenceAPI.listBrokers.description,
+                PersistenceAPI.recordAudit.description, PersistenceAPI.reopenJobs.description,
+            ].map { "psync-persistence \($0)" } + ["psync-dispatcher \(DispatcherAPI.runProgress.description)"]),
+        .persistence: [],
+    ]
+
+    /// Every identity with its token: the people, and every service (gateways of two brokers).
+    static var identities: [(Principal, String)] {
+        [(Principal(.read), Stack.readToken), (Principal(.admin), Stack.adminToken)]
+            + ServiceTokens.services.filter { $0.broker == nil || ["SANDBOX", "ZERODHA"].contains($0.broker!) }.map { ($0, ServiceTokens.token($0)) }
+    }
+
+    @Test("no token → 401; an identity outside the endpoint's scopes → 403, inside → never 401, 403 or 5xx; each service opens only what it calls")
     func walkEveryEndpoint() async throws {
         let stack = try await Stack.start()
         do {
@@ -31,32 +75,45 @@ struct EndpointAuthTests {
                 operations += try await Self.describedOperations(service: service, baseURL: base, stack: stack)
             }
             #expect(operations.count > 60, "only \(operations.count) endpoints described")
-            let tokens = [("read", Stack.readToken), ("service", Stack.serviceToken), ("admin", Stack.adminToken)]
             var failures: [String] = []
+            var opened: [Principal: Set<String>] = [:]
             for operation in operations {
                 let base = try #require(
                     stack.running(operation.service, arguments: operation.service == "psync-gateway" ? ["--broker", "SANDBOX"] : []).first
                 ).baseURL
                 let anonymous = try await Self.call(stack, base, operation, token: nil)
                 if anonymous.status != 401 {
-                    failures.append("\(operation.service) \(operation.method) \(operation.path) without a token: \(anonymous.status)")
+                    failures.append("\(operation.name) without a token: \(anonymous.status)")
                 }
-                for (scope, token) in tokens {
+                for (principal, token) in Self.identities {
                     let response = try await Self.call(stack, base, operation, token: token)
-                    let allowed = operation.scopes.contains(scope)
+                    let allowed = operation.scopes.contains(principal.scope.rawValue)
+                    if allowed { opened[principal, default: []].insert(operation.name) }
                     let fine = allowed ? ![401, 403].contains(response.status) && response.status < 500 : response.status == 403
                     if !fine {
-                        failures.append(
-                            "\(operation.service) \(operation.method) \(operation.path) with a \(scope) token (allowed: \(allowed)): "
-                                + "\(response.status) \(response.text.prefix(200))")
+                        failures.append("\(operation.name) as \(principal) (allowed: \(allowed)): \(response.status) \(response.text.prefix(200))")
                     }
-                    if response.status >= 400 {
-                        let envelope = try? JSONCoding.decode(ErrorEnvelope.self, from: response.body)
-                        if envelope == nil {
-                            failures.append(
-                                "\(operation.service) \(operation.method) \(operation.path): \(response.status) outside the error envelope")
-                        }
+                    if response.status >= 400, (try? JSONCoding.decode(ErrorEnvelope.self, from: response.body)) == nil {
+                        failures.append("\(operation.name) as \(principal): \(response.status) outside the error envelope")
                     }
+                }
+            }
+            for (principal, _) in Self.identities where !principal.scope.isPerson {
+                let expected = try #require(Self.calls[principal.scope])
+                let have = opened[principal] ?? []
+                #expect(
+                    have == expected,
+                    "\(principal) opens \(have.subtracting(expected).sorted()) beyond what it calls and misses \(expected.subtracting(have).sorted())"
+                )
+            }
+            // Metrics: people and the monitor (which scrapes every service); no other service.
+            for service in services {
+                let base = try #require(stack.running(service, arguments: service == "psync-gateway" ? ["--broker", "SANDBOX"] : []).first).baseURL
+                for (principal, token) in Self.identities {
+                    let response = try await stack.http.execute(
+                        HTTPClientRequest(url: base + "/metrics", headers: [("Authorization", "Bearer \(token)")]))
+                    let allowed = principal.scope.isPerson || principal.scope == .monitor
+                    if response.status != (allowed ? 200 : 403) { failures.append("\(service) /metrics as \(principal): \(response.status)") }
                 }
             }
             #expect(failures.isEmpty, "\(failures.joined(separator: "\n"))")

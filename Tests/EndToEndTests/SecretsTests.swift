@@ -50,10 +50,10 @@ struct SecretsTests {
                 ("rpc answers", answers),
                 ("argv", Self.everyCommandLine()),
             ]
-            let secrets = [
-                Self.sandboxToken, Self.kiteAccessToken, Self.expiredKiteToken, Stack.masterKey, Stack.adminToken, Stack.serviceToken,
-                Stack.readToken,
-            ]
+            let secrets =
+                [
+                    Self.sandboxToken, Self.kiteAccessToken, Self.expiredKiteToken, Stack.masterKey, Stack.adminToken, Stack.readToken,
+                ] + ServiceTokens.services.map(ServiceTokens.token)
             for (place, text) in places {
                 #expect(text.count > 100, "\(place) was not searched: \(text.count) characters")
                 for secret in secrets {

@@ -208,7 +208,7 @@ struct KiteTruthTests {
         let soon = ListAccounts(loginExpiresBeforeNextRun: true)
         #expect(try await stack.admin.call(PersistenceAPI.listAccounts, soon).items.isEmpty, "no schedule, no next run")
         let definition = ScheduleDefinition(name: "later", kind: .interval, everySeconds: 3 * 86_400, scope: .all)
-        _ = try await stack.persistence.call(
+        _ = try await stack.persistence(as: Principal(.scheduler)).call(
             PersistenceAPI.createSchedule, SaveSchedule(definition: definition, nextRunAt: Date().addingTimeInterval(2 * 86_400)))
         let listed = try await stack.admin.call(PersistenceAPI.listAccounts, soon).items
         #expect(listed.map(\.id) == [kite[0].id], "the Kite login ends first; SANDBOX credentials do not expire")

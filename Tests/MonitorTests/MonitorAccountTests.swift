@@ -31,7 +31,7 @@ struct MonitorAccountTests {
         var reauth = try await stack.monitorRequest("GET", "/accounts/reauth", token: Stack.readToken)
         #expect(!reauth.text.contains("data-reauth-soon="))
         let definition = ScheduleDefinition(name: "weekly", kind: .interval, everySeconds: 7 * 86_400, scope: .all)
-        _ = try await stack.persistence.call(
+        _ = try await stack.persistence(as: Principal(.scheduler)).call(
             PersistenceAPI.createSchedule, SaveSchedule(definition: definition, nextRunAt: Date().addingTimeInterval(3 * 86_400)))
         reauth = try await stack.monitorRequest("GET", "/accounts/reauth", token: Stack.readToken)
         for account in accounts { #expect(reauth.text.contains("data-reauth-soon=\"\(account.id)\""), "\(account.id)") }

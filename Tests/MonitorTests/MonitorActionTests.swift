@@ -81,12 +81,12 @@ struct MonitorActionTests {
         #expect(job.attempts.map(\.outcome) == ["retrying", "dead", "succeeded"], "\(job.attempts)")
         #expect(job.attempts.map(\.attempt) == [-1, 0, 1])
         let audit = try await stack.admin.call(PersistenceAPI.listAudit, ListAudit(entity: "job", entityID: "\(jobID)"))
-        #expect(audit.items.first?.action == "reopen" && audit.items.first?.actor == "admin token")
+        #expect(audit.items.first?.action == "reopen" && audit.items.first?.actor == "monitor for admin")
         #expect(try await stack.count("SELECT count(*)::int FROM portfolio_totals WHERE run_id = \(run.id)") == 2, "totals recomputed again")
 
         // Retrying again: nothing left; a job that succeeded cannot be reopened.
         #expect(try await monitor.call(MonitorAPI.retryAllDeadLetters) == DeadLettersRetried(retried: 0, refused: [:]))
-        let again = try await stack.persistence.call(PersistenceAPI.reopenJobs, ReopenJobs(jobIDs: [jobID, 999_999]))
+        let again = try await stack.persistence(as: Principal(.monitor)).call(PersistenceAPI.reopenJobs, ReopenJobs(jobIDs: [jobID, 999_999]))
         #expect(again.jobs.isEmpty && again.refused["\(jobID)"]?.contains("already succeeded") == true && again.refused["999999"] != nil)
 
         // Any other letter goes back to the stream it came from, as it was, if the monitor's Redis user may write

@@ -10,7 +10,7 @@ struct MonitorPersistenceTests {
     @Test("reopen, statistics and audit refuse bad input with a 4xx naming the field, and need the right token")
     func validation() async throws {
         let stack = try await Stack.start()
-        let persistence = try stack.persistence
+        let persistence = try stack.persistence(as: Principal(.monitor))
         for (request, field) in [(ReopenJobs(jobIDs: []), "jobIDs"), (ReopenJobs(jobIDs: Array(1...1001)), "jobIDs")] {
             let error = await #expect(throws: RPCError.self) { try await persistence.call(PersistenceAPI.reopenJobs, request) }
             #expect(error?.status == 422 && error?.message.contains(field) == true)
@@ -30,7 +30,7 @@ struct MonitorPersistenceTests {
         }
         #expect(bad?.status == 422)
         let entry = try await persistence.call(PersistenceAPI.recordAudit, RecordAudit(action: "pause", entity: "queue", entityID: "SANDBOX"))
-        #expect(entry.action == "pause" && entry.entityID == "SANDBOX" && entry.scope == "service")
+        #expect(entry.action == "pause" && entry.entityID == "SANDBOX" && entry.scope == "monitor" && entry.actor == "monitor")
         let reader = try stack.client("psync-persistence", token: Stack.readToken)
         let refused = await #expect(throws: RPCError.self) { try await reader.call(PersistenceAPI.reopenJobs, ReopenJobs(jobIDs: [1])) }
         #expect(refused?.status == 403)

@@ -11,7 +11,6 @@ import Testing
 /// A real psync-persistence process on its own database and its own Redis, with clients to drive it.
 struct PersistenceFixture {
     static let adminToken = "admin-token-for-persistence-tests"
-    static let serviceToken = "service-token-for-persistence-tests"
     static let readToken = "read-token-for-persistence-tests"
 
     let service: ServiceProcess
@@ -21,7 +20,6 @@ struct PersistenceFixture {
     let databaseURL: String
     let http: HTTPClient
     let admin: RPCClient<CurlTransport>
-    let system: RPCClient<CurlTransport>
 
     static func start(_ settings: [String: String] = [:]) async throws -> PersistenceFixture {
         let redisServer = try await RedisServer()
@@ -35,16 +33,16 @@ struct PersistenceFixture {
             database: PostgresPool(configuration: try PostgresConfiguration(url: databaseURL)),
             databaseURL: databaseURL,
             http: http,
-            admin: RPCClient(baseURL: service.baseURL, token: adminToken, client: http),
-            system: RPCClient(baseURL: service.baseURL, token: serviceToken, client: http)
+            admin: RPCClient(baseURL: service.baseURL, token: adminToken, client: http)
         )
     }
 
     static func launch(redisURL: String, databaseURL: String, settings: [String: String]) async throws -> ServiceProcess {
         var environment = [
             "PSYNC_REDIS_URL": redisURL, "PSYNC_POSTGRES_URL": databaseURL, "PSYNC_ADMIN_TOKEN": adminToken,
-            "PSYNC_SERVICE_TOKEN": serviceToken, "PSYNC_READ_TOKEN": readToken, "PSYNC_RESULT_BATCH_WINDOW": "5ms",
+            "PSYNC_READ_TOKEN": readToken, "PSYNC_RESULT_BATCH_WINDOW": "5ms",
         ]
+        environment.merge(try ServiceTokens.environment(product: "psync-persistence", arguments: [])) { _, new in new }
         environment.merge(settings) { _, new in new }
         return try await ServiceProcess.start("psync-persistence", environment: environment)
     }
@@ -52,6 +50,11 @@ struct PersistenceFixture {
     /// Another instance on the same database and Redis (to restart after a crash).
     func relaunch(_ settings: [String: String] = [:]) async throws -> ServiceProcess {
         try await Self.launch(redisURL: redisServer.url, databaseURL: databaseURL, settings: settings)
+    }
+
+    /// Persistence as one of our services calls it (`.dispatcher` to create runs, `.gateway` for credentials …).
+    func client(as principal: Principal) -> RPCClient<CurlTransport> {
+        RPCClient(baseURL: service.baseURL, token: ServiceTokens.token(principal), client: http)
     }
 
     func stop() async {
@@ -79,8 +82,9 @@ struct PersistenceFixture {
 
     /// A run over `scope` and its jobs.
     func makeRun(_ scope: SyncScope, actions: [JobAction] = [.holdings]) async throws -> (Run, [Job]) {
-        let run = try await system.call(PersistenceAPI.createRun, CreateRun(trigger: .manual, scope: scope, actions: actions)).run
-        let jobs = try await system.call(PersistenceAPI.runJobs, ListRunJobs(id: run.id, limit: 500)).items
+        let dispatcher = client(as: Principal(.dispatcher))
+        let run = try await dispatcher.call(PersistenceAPI.createRun, CreateRun(trigger: .manual, scope: scope, actions: actions)).run
+        let jobs = try await dispatcher.call(PersistenceAPI.runJobs, ListRunJobs(id: run.id, limit: 500)).items
         return (run, jobs)
     }
 

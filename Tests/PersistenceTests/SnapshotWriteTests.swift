@@ -170,7 +170,7 @@ struct SnapshotWriteTests {
         let retried = try await fixture.admin.call(PersistenceAPI.getJob, ByID(id: jobs[1].id))
         #expect(retried.attempts.map(\.outcome) == ["retrying", "succeeded"])
         #expect(retried.job.attempts == 2 && retried.job.lastError == nil)
-        let completion = try await fixture.system.call(PersistenceAPI.completeRun, ByID(id: run.id))
+        let completion = try await fixture.client(as: Principal(.dispatcher)).call(PersistenceAPI.completeRun, ByID(id: run.id))
         #expect(completion.finishedNow)
         #expect(completion.run.counts == RunCounts(total: 2, succeeded: 1, failed: 1, reauthRequired: 1))
         await fixture.stop()

@@ -25,7 +25,10 @@ struct TimeBoundsTests {
         #expect(reasons.contains("startedAt is not a time in 1900...2200"), "\(reasons)")
         #expect(reasons.contains("the snapshot's asOf 2500-01-01T00:00:00.000Z is not a time in 1900...2200"), "\(reasons)")
         let snapshot = HoldingsSnapshot(sourceSnapshotID: "old", asOf: yearZero, holdings: Sample.holdings(1))
-        await #expect { try await fixture.system.call(PersistenceAPI.storeSnapshot, StoreSnapshot(id: accounts[0].id, snapshot: snapshot)) } throws: {
+        await #expect {
+            try await fixture.client(as: Principal(.gateway, broker: "SANDBOX")).call(
+                PersistenceAPI.storeSnapshot, StoreSnapshot(id: accounts[0].id, snapshot: snapshot))
+        } throws: {
             error in
             let error = error as? RPCError
             return error?.status == 422 && error?.message == "the snapshot's asOf 0000-01-01T00:00:00.000Z is not a time in 1900...2200"
@@ -34,7 +37,7 @@ struct TimeBoundsTests {
             externalID: "T1", kind: .buy, symbol: "X", exchange: nil, isin: nil, quantity: 1, price: 1, amount: 1, currency: "INR",
             occurredAt: yearZero)
         await #expect {
-            try await fixture.system.call(
+            try await fixture.client(as: Principal(.gateway, broker: "SANDBOX")).call(
                 PersistenceAPI.storeTransactions,
                 StoreTransactions(id: accounts[0].id, batch: TransactionsBatch(transactions: [transaction], cursor: nil)))
         } throws: { error in

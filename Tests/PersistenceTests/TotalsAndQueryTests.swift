@@ -29,9 +29,9 @@ struct TotalsAndQueryTests {
         try await fixture.publish([Sample.success(jobs[0], holdings: inr), Sample.success(jobs[1], holdings: usd)])
         try await fixture.waitForJob(jobs[0].id, .succeeded)
         try await fixture.waitForJob(jobs[1].id, .succeeded)
-        let first = try await fixture.system.call(PersistenceAPI.completeRun, ByID(id: run.id))
+        let first = try await fixture.client(as: Principal(.dispatcher)).call(PersistenceAPI.completeRun, ByID(id: run.id))
         #expect(first.finishedNow && first.recomputedPortfolios == [portfolio.id])
-        let again = try await fixture.system.call(PersistenceAPI.completeRun, ByID(id: run.id))
+        let again = try await fixture.client(as: Principal(.dispatcher)).call(PersistenceAPI.completeRun, ByID(id: run.id))
         #expect(!again.finishedNow && again.recomputedPortfolios.isEmpty)
         let totals = try await fixture.admin.call(PersistenceAPI.portfolioTotals, ListTotals(id: portfolio.id)).items
         #expect(totals.count == 2)
@@ -63,11 +63,12 @@ struct TotalsAndQueryTests {
         let (run, jobs) = try await fixture.makeRun(.all, actions: [.holdings, .transactions])
         #expect(jobs.count == 4)
         #expect(run.counts.total == 4 && run.counts.skippedUsers == 1 && run.counts.skippedPortfolios == 1 && run.counts.skippedAccounts == 1)
-        let targets = try await fixture.system.call(PersistenceAPI.syncTargets, ListSyncTargets(scopeKind: .all, limit: 1))
+        let targets = try await fixture.admin.call(PersistenceAPI.syncTargets, ListSyncTargets(scopeKind: .all, limit: 1))
         #expect(targets.items.map(\.accountID) == [active[0].id] && targets.nextCursor != nil)
-        let rest = try await fixture.system.call(PersistenceAPI.syncTargets, ListSyncTargets(scopeKind: .all, cursor: targets.nextCursor, limit: 10))
+        let rest = try await fixture.admin.call(PersistenceAPI.syncTargets, ListSyncTargets(scopeKind: .all, cursor: targets.nextCursor, limit: 10))
         #expect(rest.items.map(\.accountID) == [active[1].id] && rest.nextCursor == nil)
-        let empty = try await fixture.system.call(PersistenceAPI.createRun, CreateRun(trigger: .manual, scope: .user(idle.id), actions: [.holdings]))
+        let empty = try await fixture.client(as: Principal(.dispatcher)).call(
+            PersistenceAPI.createRun, CreateRun(trigger: .manual, scope: .user(idle.id), actions: [.holdings]))
         #expect(empty.run.status == .finished && empty.run.counts.total == 0 && empty.run.counts.skippedUsers == 1)
         await fixture.stop()
     }
@@ -83,8 +84,11 @@ struct TotalsAndQueryTests {
             )
         }
         let batch = TransactionsBatch(transactions: [trade("T1", "1"), trade("T2", "2"), trade("T1", "3")], cursor: "2026-11-24")
-        #expect(try await fixture.system.call(PersistenceAPI.storeTransactions, StoreTransactions(id: accounts[0].id, batch: batch)).stored == 2)
-        _ = try await fixture.system.call(
+        #expect(
+            try await fixture.client(as: Principal(.gateway, broker: "SANDBOX")).call(
+                PersistenceAPI.storeTransactions, StoreTransactions(id: accounts[0].id, batch: batch)
+            ).stored == 2)
+        _ = try await fixture.client(as: Principal(.gateway, broker: "SANDBOX")).call(
             PersistenceAPI.storeTransactions,
             StoreTransactions(id: accounts[0].id, batch: TransactionsBatch(transactions: [trade("T2", "5")], cursor: nil)))
         let page = try await fixture.admin.call(PersistenceAPI.accountTransactions, ListTransactions(id: accounts[0].id, limit: 1))
@@ -130,40 +134,49 @@ struct TotalsAndQueryTests {
         let fixture = try await PersistenceFixture.start()
         let definition = ScheduleDefinition(name: "every-5m", kind: .interval, everySeconds: 300, scope: .all)
         let fireTime = Date(timeIntervalSince1970: 1_800_000_000)
-        let markBefore = try await fixture.system.call(PersistenceAPI.scheduleChangeMark).mark
-        let schedule = try await fixture.system.call(PersistenceAPI.createSchedule, SaveSchedule(definition: definition, nextRunAt: fireTime))
-        #expect(try await fixture.system.call(PersistenceAPI.scheduleChangeMark).mark == markBefore + 1)
-        await #expect { try await fixture.system.call(PersistenceAPI.createSchedule, SaveSchedule(definition: definition, nextRunAt: nil)) } throws: {
+        let markBefore = try await fixture.client(as: Principal(.scheduler)).call(PersistenceAPI.scheduleChangeMark).mark
+        let schedule = try await fixture.client(as: Principal(.scheduler)).call(
+            PersistenceAPI.createSchedule, SaveSchedule(definition: definition, nextRunAt: fireTime))
+        #expect(try await fixture.client(as: Principal(.scheduler)).call(PersistenceAPI.scheduleChangeMark).mark == markBefore + 1)
+        await #expect {
+            try await fixture.client(as: Principal(.scheduler)).call(
+                PersistenceAPI.createSchedule, SaveSchedule(definition: definition, nextRunAt: nil))
+        } throws: {
             ($0 as? RPCError)?.status == 409
         }
         let next = fireTime.addingTimeInterval(300)
-        let first = try await fixture.system.call(PersistenceAPI.recordFire, RecordFire(id: schedule.id, fireTime: fireTime, fence: 5))
+        let first = try await fixture.client(as: Principal(.scheduler)).call(
+            PersistenceAPI.recordFire, RecordFire(id: schedule.id, fireTime: fireTime, fence: 5))
         #expect(first.recorded && first.schedule.totalRunCount == 1 && first.schedule.nextRunAt == fireTime && first.schedule.lastRunAt == fireTime)
-        let twice = try await fixture.system.call(PersistenceAPI.recordFire, RecordFire(id: schedule.id, fireTime: fireTime, fence: 6))
+        let twice = try await fixture.client(as: Principal(.scheduler)).call(
+            PersistenceAPI.recordFire, RecordFire(id: schedule.id, fireTime: fireTime, fence: 6))
         #expect(!twice.recorded && twice.schedule.totalRunCount == 1)
-        await #expect { try await fixture.system.call(PersistenceAPI.recordFire, RecordFire(id: schedule.id, fireTime: next, fence: 4)) } throws: {
+        await #expect {
+            try await fixture.client(as: Principal(.scheduler)).call(PersistenceAPI.recordFire, RecordFire(id: schedule.id, fireTime: next, fence: 4))
+        } throws: {
             ($0 as? RPCError)?.status == 409
         }
-        let manual = try await fixture.system.call(
+        let manual = try await fixture.client(as: Principal(.scheduler)).call(
             PersistenceAPI.recordFire, RecordFire(id: schedule.id, fireTime: next.addingTimeInterval(7), fence: nil))
         #expect(manual.recorded && manual.schedule.totalRunCount == 2)
         #expect(try await fixture.count("SELECT count(*)::int FROM schedule_fires") == 2)
 
-        let advanced = try await fixture.system.call(
+        let advanced = try await fixture.client(as: Principal(.scheduler)).call(
             PersistenceAPI.advanceSchedule, AdvanceSchedule(id: schedule.id, nextRunAt: next, fence: 6, version: schedule.version))
         #expect(advanced.nextRunAt == next)
         var paused = definition
         paused.enabled = false
-        let updated = try await fixture.system.call(PersistenceAPI.updateSchedule, SaveSchedule(id: schedule.id, definition: paused, nextRunAt: nil))
+        let updated = try await fixture.client(as: Principal(.scheduler)).call(
+            PersistenceAPI.updateSchedule, SaveSchedule(id: schedule.id, definition: paused, nextRunAt: nil))
         #expect(updated.version == 2 && !updated.definition.enabled)
-        let stale = try await fixture.system.call(
+        let stale = try await fixture.client(as: Principal(.scheduler)).call(
             PersistenceAPI.advanceSchedule, AdvanceSchedule(id: schedule.id, nextRunAt: next.addingTimeInterval(300), fence: 6, version: 1))
         #expect(stale.nextRunAt == nil && stale.version == 2)
 
-        let once = try await fixture.system.call(
+        let once = try await fixture.client(as: Principal(.scheduler)).call(
             PersistenceAPI.createSchedule,
             SaveSchedule(definition: ScheduleDefinition(name: "once", kind: .once, runAt: fireTime, scope: .all), nextRunAt: fireTime))
-        let done = try await fixture.system.call(
+        let done = try await fixture.client(as: Principal(.scheduler)).call(
             PersistenceAPI.advanceSchedule, AdvanceSchedule(id: once.id, nextRunAt: nil, fence: 6, version: once.version))
         #expect(!done.definition.enabled && done.nextRunAt == nil)
         await fixture.stop()
@@ -180,7 +193,7 @@ struct RetentionTests {
             let (run, jobs) = try await fixture.makeRun(.account(accounts[0].id))
             try await fixture.publish([Sample.success(jobs[0], holdings: Sample.holdings(2))])
             try await fixture.waitForJob(jobs[0].id, .succeeded)
-            try await fixture.system.call(PersistenceAPI.completeRun, ByID(id: run.id))
+            try await fixture.client(as: Principal(.dispatcher)).call(PersistenceAPI.completeRun, ByID(id: run.id))
         }
         try await fixture.database.execute("UPDATE runs SET finished_at = now() - interval '40 days'")
         try await fixture.database.execute("UPDATE holding_snapshots SET created_at = now() - interval '40 days'")

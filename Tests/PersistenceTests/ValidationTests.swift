@@ -9,12 +9,14 @@ import Testing
 @Suite("Admin endpoints refuse bad input with a 4xx naming the field")
 struct ValidationTests {
     /// Sends a raw request and returns the status and the envelope's message.
+    /// One request as an administrator, or for `POST /v1/runs` (which only the dispatcher calls) as the dispatcher.
     func raw(_ fixture: PersistenceFixture, _ method: String, _ path: String, _ body: String?) async throws -> (Int, String, String?) {
+        let token = path == "/v1/runs" && method == "POST" ? ServiceTokens.token(Principal(.dispatcher)) : PersistenceFixture.adminToken
         let response = try await fixture.http.execute(
             HTTPClientRequest(
                 method: method,
                 url: fixture.service.baseURL + path,
-                headers: [("Authorization", "Bearer \(PersistenceFixture.adminToken)"), ("Content-Type", "application/json")],
+                headers: [("Authorization", "Bearer \(token)"), ("Content-Type", "application/json")],
                 body: body.map { Array($0.utf8) }
             )
         )
@@ -105,26 +107,27 @@ struct ValidationTests {
         await #expect { try await fixture.admin.call(PersistenceAPI.getCredentials, ByID(id: accounts[0].id)) } throws: { error in
             (error as? RPCError)?.status == 403
         }
-        await #expect { try await fixture.system.call(PersistenceAPI.getCredentials, ByID(id: accounts[0].id)) } throws: { error in
+        await #expect { try await fixture.client(as: Principal(.gateway, broker: "SANDBOX")).call(PersistenceAPI.getCredentials, ByID(id: accounts[0].id)) } throws: { error in
             (error as? RPCError)?.message == "account \(accounts[0].id) has no credentials; set them with `psync credentials set \(accounts[0].id)`"
         }
         await #expect {
-            try await fixture.system.call(PersistenceAPI.storeCredentials, StoreCredentials(id: accounts[0].id, keyID: "k1", sealedBox: "%%%"))
+            try await fixture.client(as: Principal(.gateway, broker: "SANDBOX")).call(PersistenceAPI.storeCredentials, StoreCredentials(id: accounts[0].id, keyID: "k1", sealedBox: "%%%"))
         } throws: {
             error in (error as? RPCError)?.status == 422
         }
         await #expect {
-            try await fixture.system.call(PersistenceAPI.storeCredentials, StoreCredentials(id: 987654, keyID: "k1", sealedBox: box))
+            try await fixture.client(as: Principal(.gateway, broker: "SANDBOX")).call(PersistenceAPI.storeCredentials, StoreCredentials(id: 987654, keyID: "k1", sealedBox: box))
         } throws: {
             error in (error as? RPCError)?.status == 404
         }
-        let stored = try await fixture.system.call(PersistenceAPI.storeCredentials, StoreCredentials(id: accounts[0].id, keyID: "k1", sealedBox: box))
+        let stored = try await fixture.client(as: Principal(.gateway, broker: "SANDBOX")).call(PersistenceAPI.storeCredentials, StoreCredentials(id: accounts[0].id, keyID: "k1", sealedBox: box))
         #expect(stored.keyID == "k1")
-        #expect(try await fixture.system.call(PersistenceAPI.getCredentials, ByID(id: accounts[0].id)).sealedBox == box)
+        #expect(try await fixture.client(as: Principal(.gateway, broker: "SANDBOX")).call(PersistenceAPI.getCredentials, ByID(id: accounts[0].id)).sealedBox == box)
         #expect(try await fixture.admin.call(PersistenceAPI.getAccount, ByID(id: accounts[0].id)).hasCredentials)
         let audit = try await fixture.admin.call(PersistenceAPI.listAudit, ListAudit(entity: "account", entityID: String(accounts[0].id)))
         let stores = audit.items.filter { $0.action == "store_credentials" }
         #expect(stores.count == 1 && stores[0].after == .object(["keyID": .string("k1")]))
+        #expect(stores[0].actor == "gateway:SANDBOX" && stores[0].scope == "gateway", "the actor is the identity the token proved")
         #expect(try await fixture.count("SELECT count(*)::int FROM audit_log WHERE after::text LIKE \("%" + box.prefix(20) + "%")") == 0)
         await fixture.stop()
     }

@@ -154,12 +154,13 @@ struct SchedulerTests {
     @Test("a fire recorded by a scheduler that died before sending it is sent by the next leader, once, even if the schedule is paused")
     func unsentFire() async throws {
         let stack = try await Stack.start(Self.fast)
-        let schedule = try await stack.persistence.call(
+        let schedule = try await stack.persistence(as: Principal(.scheduler)).call(
             PersistenceAPI.createSchedule,
             SaveSchedule(
                 definition: ScheduleDefinition(name: "paused", kind: .interval, everySeconds: 60, scope: .all, enabled: false), nextRunAt: nil))
         let fireTime = Date(timeIntervalSince1970: 1_800_000_000)
-        _ = try await stack.persistence.call(PersistenceAPI.recordFire, RecordFire(id: schedule.id, fireTime: fireTime, fence: 1))
+        _ = try await stack.persistence(as: Principal(.scheduler)).call(
+            PersistenceAPI.recordFire, RecordFire(id: schedule.id, fireTime: fireTime, fence: 1))
         try await stack.launch("psync-scheduler")
         try await stack.launch("psync-scheduler")
         try await eventually("the unsent fire to be sent") {
@@ -223,7 +224,8 @@ struct SchedulerTests {
         #expect(listed.items.map(\.schedule.definition.name) == ["weekday mornings"])
         let audit = try await stack.admin.call(PersistenceAPI.listAudit, ListAudit(entity: "schedule", entityID: String(weekdays.schedule.id)))
         #expect(audit.items.map(\.action).sorted() == ["create", "pause", "resume", "update"])
-        #expect(audit.items.allSatisfy { $0.actor == "admin token" })
+        // The scheduler wrote them for the administrator who called it: both identities, both authenticated.
+        #expect(audit.items.allSatisfy { $0.actor == "scheduler for admin" && $0.scope == "scheduler" }, "\(audit.items.map(\.actor))")
         _ = try await scheduler.call(SchedulerAPI.deleteSchedule, ByID(id: weekdays.schedule.id))
         await #expect { try await scheduler.call(SchedulerAPI.getSchedule, ByID(id: weekdays.schedule.id)) } throws: {
             ($0 as? RPCError)?.status == 404

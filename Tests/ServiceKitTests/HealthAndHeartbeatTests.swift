@@ -1,4 +1,5 @@
 import Contracts
+import Cryptography
 import Foundation
 import HTTPTypes
 import Hummingbird
@@ -95,11 +96,66 @@ struct ConfigurationTests {
         let configuration = try ServiceConfiguration(defaultPort: 7103, environment: reader)
         #expect(configuration.httpHost == "0.0.0.0" && configuration.httpPort == 7200)
         #expect(configuration.redisURL == "redis://r:6379/1")
-        #expect(configuration.tokens.admin == "file-admin-token-0123456789")
-        #expect(configuration.tokens.scope(of: "read-token-0123456789") == .read)
-        #expect(configuration.tokens.scope(of: "read-token-012345678") == nil)
+        #expect(configuration.tokens.principal(of: "file-admin-token-0123456789") == Principal(.admin))
+        #expect(configuration.tokens.principal(of: "read-token-0123456789") == Principal(.read))
+        #expect(configuration.tokens.principal(of: "read-token-012345678") == nil)
         #expect(configuration.logFormat == .json && configuration.logLevel == "debug")
         #expect(try ServiceConfiguration(defaultPort: 7103, environment: EnvironmentReader([:])).httpHost == "127.0.0.1")
+    }
+
+    @Test("the tokens file holds hashes by identity; a service's own token must be there as itself")
+    func tokensFile() throws {
+        let directory = try TemporaryDirectory.make(prefix: "psync-tokens")
+        let gateway = "gateway-zerodha-token-0123456789"
+        let older = "gateway-zerodha-old-token-0123"
+        let monitor = "monitor-token-0123456789abc"
+        let file = """
+            # identity sha256(token)
+            gateway:ZERODHA \(SHA256.hexDigest(gateway))
+            gateway:ZERODHA \(SHA256.hexDigest(older).uppercased())\r
+            monitor\t\(SHA256.hexDigest(monitor))
+
+            """
+        try file.write(toFile: directory + "/tokens", atomically: true, encoding: .utf8)
+        func tokens(_ values: [String: String]) throws -> TokenSet {
+            try ServiceConfiguration(
+                defaultPort: 1, environment: EnvironmentReader(["PSYNC_TOKENS_FILE": directory + "/tokens"].merging(values) { _, new in new })
+            ).tokens
+        }
+        let accepted = try tokens(["PSYNC_SERVICE_TOKEN": gateway])
+        #expect(accepted.principal(of: gateway) == Principal(.gateway, broker: "ZERODHA"))
+        #expect(accepted.principal(of: older) == Principal(.gateway, broker: "ZERODHA"), "a rotation keeps the old token until its line goes")
+        #expect(accepted.principal(of: monitor) == Principal(.monitor))
+        #expect(accepted.principal(of: String(gateway.dropLast())) == nil)
+        #expect(accepted.entries.count == 3 && !accepted.accepts(.admin))
+        #expect(try accepted.ownToken(as: Principal(.gateway, broker: "ZERODHA")) == gateway)
+        #expect(throws: ConfigurationError("PSYNC_SERVICE_TOKEN is the token of gateway:ZERODHA, but this service runs as gateway:UPSTOX")) {
+            try accepted.ownToken(as: Principal(.gateway, broker: "UPSTOX"))
+        }
+        #expect(throws: ConfigurationError("PSYNC_SERVICE_TOKEN is not among the accepted tokens: add its hash as 'dispatcher' to PSYNC_TOKENS_FILE"))
+        {
+            try tokens(["PSYNC_SERVICE_TOKEN": "dispatcher-token-0123456789"]).ownToken(as: Principal(.dispatcher))
+        }
+        #expect(throws: ConfigurationError("PSYNC_SERVICE_TOKEN (or PSYNC_SERVICE_TOKEN_FILE) must hold this service's own token, as monitor")) {
+            try tokens([:]).ownToken(as: Principal(.monitor))
+        }
+        for (line, problem) in [
+            (
+                "gateway \(SHA256.hexDigest(gateway))",
+                "'gateway' is not an identity (admin, read, scheduler, dispatcher, persistence, monitor or gateway:BROKER)"
+            ),
+            (
+                "gateway:zerodha \(SHA256.hexDigest(gateway))",
+                "'gateway:zerodha' is not an identity (admin, read, scheduler, dispatcher, persistence, monitor or gateway:BROKER)"
+            ),
+            ("monitor \(gateway)", "the hash must be 64 hex digits (SHA-256 of the token)"),
+            ("monitor", "expected 'identity sha256-hex', got 1 fields"),
+        ] {
+            try "# ok\n\(line)\n".write(toFile: directory + "/bad", atomically: true, encoding: .utf8)
+            #expect(throws: ConfigurationError("PSYNC_TOKENS_FILE line 2: \(problem)")) {
+                try ServiceConfiguration(defaultPort: 1, environment: EnvironmentReader(["PSYNC_TOKENS_FILE": directory + "/bad"]))
+            }
+        }
     }
 
     @Test("bad settings fail start-up with a message naming the variable")
@@ -123,7 +179,7 @@ struct ConfigurationTests {
         #expect(message(["PSYNC_SERVICE_TOKEN": String(repeating: "ab1", count: 8)]) == "PSYNC_SERVICE_TOKEN \(placeholder)")
         #expect(
             message(["PSYNC_ADMIN_TOKEN": "same-token-0123456789", "PSYNC_READ_TOKEN": "same-token-0123456789"])
-                == "PSYNC_ADMIN_TOKEN and PSYNC_READ_TOKEN must differ: each token grants one scope"
+                == "admin and read share a token: each token proves one identity"
         )
         #expect(EnvironmentReader.parseDuration("250ms") == .milliseconds(250))
         #expect(EnvironmentReader.parseDuration("2m") == .seconds(120))

@@ -55,14 +55,17 @@ struct RPCTests {
             #expect(try envelope(unknown).message == "the bearer token is not valid")
             let reader = try await client.execute(uri: "/v1/admin/thing", method: .post, headers: [.authorization: "Bearer \(Tokens.read)"])
             #expect(reader.status == .forbidden)
-            #expect(try envelope(reader).message == "this needs an admin token; yours has read scope")
+            #expect(try envelope(reader).message == "this is for admin only; yours is the read token")
             let admin = try await client.execute(uri: "/v1/admin/thing", method: .post, headers: [.authorization: "Bearer \(Tokens.admin)"])
             #expect(admin.status == .ok)
             let adminOnServiceEndpoint = try await client.execute(
                 uri: "/v1/internal/thing", method: .get, headers: [.authorization: "Bearer \(Tokens.admin)"])
             #expect(adminOnServiceEndpoint.status == .forbidden)
-            let service = try await client.execute(uri: "/v1/internal/thing", method: .get, headers: [.authorization: "Bearer \(Tokens.service)"])
+            let service = try await client.execute(uri: "/v1/internal/thing", method: .get, headers: [.authorization: "Bearer \(Tokens.dispatcher)"])
             #expect(service.status == .ok)
+            let other = try await client.execute(uri: "/v1/internal/thing", method: .get, headers: [.authorization: "Bearer \(Tokens.gateway)"])
+            #expect(other.status == .forbidden)
+            #expect(try envelope(other).message == "this is for dispatcher only; yours is the gateway:SANDBOX token")
         }
     }
 
@@ -156,7 +159,7 @@ struct APIDescriptionTests {
                 Issue.record("GET and PATCH /v1/items/{id} are not both described")
                 return
             }
-            #expect(get["x-psync-scopes"] == ["read", "service", "admin"])
+            #expect(get["x-psync-scopes"] == ["read", "admin"])
             #expect(patch["x-psync-scopes"] == ["admin"])
             guard case .array(let parameters)? = get["parameters"] else {
                 Issue.record("no parameters on GET /v1/items/{id}")

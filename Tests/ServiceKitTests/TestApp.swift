@@ -37,7 +37,7 @@ struct Item: Codable, Sendable, Equatable {
 enum TestAPI {
     static let echo = Endpoint<EchoRequest, EchoResponse>(.post, "/v1/echo", scopes: .readers, summary: "Echo")
     static let adminOnly = Endpoint<Empty, Empty>(.post, "/v1/admin/thing", scopes: .administrators, summary: "Admins only")
-    static let serviceOnly = Endpoint<Empty, Empty>(.get, "/v1/internal/thing", scopes: .services, summary: "Services only")
+    static let serviceOnly = Endpoint<Empty, Empty>(.get, "/v1/internal/thing", scopes: [.dispatcher], summary: "The dispatcher only")
     static let getItem = Endpoint<ItemRef, Item>(.get, "/v1/items/{id}", scopes: .readers, summary: "Get an item")
     static let updateItem = Endpoint<ItemUpdate, Item>(.patch, "/v1/items/{id}", scopes: .administrators, summary: "Rename an item")
     static let disableItem = Endpoint<ItemRef, Item>(.post, "/v1/items/{id}/disable", scopes: .administrators, summary: "Disable")
@@ -47,8 +47,14 @@ enum TestAPI {
 enum Tokens {
     static let admin = "admin-token-0123456789abcdef"
     static let read = "read-token-0123456789abcdef"
-    static let service = "service-token-0123456789abcdef"
-    static let set = TokenSet(service: service, admin: admin, read: read)
+    static let dispatcher = "dispatcher-token-0123456789abcdef"
+    static let gateway = "gateway-token-0123456789abcdef"
+    static let set = TokenSet(
+        own: dispatcher,
+        accepting: [
+            (Principal(.admin), admin), (Principal(.read), read), (Principal(.dispatcher), dispatcher),
+            (Principal(.gateway, broker: "SANDBOX"), gateway),
+        ])
 }
 
 struct SecretFailure: Error, CustomStringConvertible {
@@ -70,7 +76,7 @@ func makeTestService(readiness: [ReadinessCheck] = []) -> ServiceApp {
         EchoResponse(
             text: String(repeating: request.text, count: request.repeatCount),
             requestID: RequestID.current ?? "none",
-            scope: context.principal?.rawValue ?? "none"
+            scope: context.principal?.identity ?? "none"
         )
     }
     app.router.on(TestAPI.adminOnly) { _, _ in Empty() }

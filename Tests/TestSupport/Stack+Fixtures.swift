@@ -32,11 +32,14 @@ extension Stack {
     /// Creates a run and puts its jobs on the brokers' streams, as the dispatcher will (later, with `publishJobs`,
     /// when `publish` is false).
     public func enqueueRun(_ scope: SyncScope, actions: [JobAction] = [.holdings], publish: Bool = true) async throws -> (Run, [Job]) {
-        let run = try await persistence.call(PersistenceAPI.createRun, CreateRun(trigger: .manual, scope: scope, actions: actions)).run
+        let run = try await persistence(as: Principal(.dispatcher)).call(
+            PersistenceAPI.createRun, CreateRun(trigger: .manual, scope: scope, actions: actions)
+        ).run
         var jobs: [Job] = []
         var cursor: String?
         repeat {
-            let page = try await persistence.call(PersistenceAPI.runJobs, ListRunJobs(id: run.id, cursor: cursor, limit: 500))
+            let page = try await persistence(as: Principal(.dispatcher)).call(
+                PersistenceAPI.runJobs, ListRunJobs(id: run.id, cursor: cursor, limit: 500))
             jobs += page.items
             cursor = page.nextCursor
         } while cursor != nil

@@ -1,4 +1,4 @@
-import Contracts
+public import Contracts
 public import CurlClient
 import Foundation
 public import PostgresClient
@@ -11,7 +11,6 @@ import Synchronization
 public final class Stack: @unchecked Sendable {
     // @unchecked Sendable: the process table is guarded by `lock`; everything else is immutable.
     public static let adminToken = "admin-token-for-stack-tests-0001"
-    public static let serviceToken = "service-token-for-stack-tests-01"
     public static let readToken = "read-token-for-stack-tests-00001"
     public static let masterKey = "c6b85a1d3361bb01aec56fa7546ea366eb19c3af3e2a6d354083f942bc94dceb"
 
@@ -34,7 +33,7 @@ public final class Stack: @unchecked Sendable {
         http = HTTPClient()
         baseEnvironment = [
             "PSYNC_REDIS_URL": redisServer.url, "PSYNC_POSTGRES_URL": databaseURL, "PSYNC_ADMIN_TOKEN": Self.adminToken,
-            "PSYNC_SERVICE_TOKEN": Self.serviceToken, "PSYNC_READ_TOKEN": Self.readToken, "PSYNC_MASTER_KEY": Self.masterKey,
+            "PSYNC_READ_TOKEN": Self.readToken, "PSYNC_MASTER_KEY": Self.masterKey,
             "PSYNC_HEARTBEAT_INTERVAL": "500ms", "PSYNC_MONITOR_SESSION_SECRET": Self.randomSecret(),
         ].merging(environment) { _, new in new }
     }
@@ -82,12 +81,12 @@ public final class Stack: @unchecked Sendable {
     }
 
     /// Starts one more instance of `product`; it connects to Redis as its own ACL user
-    /// (see `RedisServer.environment(for:arguments:)`).
+    /// (see `RedisServer.environment(for:arguments:)`) and calls others with its own token (`ServiceTokens`).
     @discardableResult
     public func launch(_ product: String, arguments: [String] = [], environment extra: [String: String] = [:]) async throws -> ServiceProcess {
-        let redisEnvironment = try await redisServer.environment(for: product, arguments: arguments)
-        let process = try await ServiceProcess.start(
-            product, arguments: arguments, environment: environment(redisEnvironment.merging(extra) { _, new in new }))
+        let own = try await redisServer.environment(for: product, arguments: arguments)
+            .merging(try ServiceTokens.environment(product: product, arguments: arguments)) { _, new in new }
+        let process = try await ServiceProcess.start(product, arguments: arguments, environment: environment(own.merging(extra) { _, new in new }))
         lock.withLock { processes[product + arguments.joined(separator: " "), default: []].append(process) }
         return process
     }
@@ -126,7 +125,10 @@ public final class Stack: @unchecked Sendable {
         return RPCClient(baseURL: process.baseURL, token: token, client: http, timeout: .seconds(60))
     }
 
-    public var persistence: RPCClient<CurlTransport> { get throws { try client("psync-persistence", token: Stack.serviceToken) } }
+    /// Persistence as one of our services would call it.
+    public func persistence(as service: Principal) throws -> RPCClient<CurlTransport> {
+        try client("psync-persistence", token: ServiceTokens.token(service))
+    }
     public var admin: RPCClient<CurlTransport> { get throws { try client("psync-persistence") } }
 
     public func gateway(_ broker: String) throws -> RPCClient<CurlTransport> {

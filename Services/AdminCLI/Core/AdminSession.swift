@@ -20,9 +20,8 @@ struct AdminSession: Sendable {
         let http = HTTPClient(configuration: configuration)
         defer { http.shutdown() }
         let session = AdminSession(settings: settings, http: http)
-        return try await RequestID.$current.withValue(RequestID.make()) {
-            try await RequestActor.$current.withValue(Self.actor()) { try await body(session) }
-        }
+        // No actor header: services audit the identity the token proves, not what a person's request says.
+        return try await RequestID.$current.withValue(RequestID.make()) { try await body(session) }
     }
 
     var persistence: ServiceClient {
@@ -65,15 +64,5 @@ struct AdminSession: Sendable {
             }
         }
         throw CLIError("no \(broker) gateway the monitor names could be trusted: \(refusals.joined(separator: "; ")); or set \(setting)")
-    }
-
-    /// `user@host`, as the audit log records the person at the CLI.
-    static func actor() -> String {
-        let environment = ProcessInfo.processInfo.environment
-        let user = environment["USER"] ?? environment["LOGNAME"] ?? "unknown"
-        let host = ProcessInfo.processInfo.hostName.split(separator: ".").first.map(String.init) ?? "localhost"
-        let allowed = Set("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789@.-_ ")
-        let text = String("\(user)@\(host)".filter { allowed.contains($0) }.prefix(64))
-        return RequestActor.isValid(text) ? text : "psync"
     }
 }

@@ -28,12 +28,12 @@ struct SessionMiddleware: RouterMiddleware {
         let safe = request.method == .get || request.method == .head
         let headerToken = request.headers[HTTPField.Name("x-csrf-token")!]
         if safe || headerToken.map({ ConstantTime.equals($0, session.csrf) }) == true {
-            context.principal = session.scope
+            context.principal = Principal(session.scope)
             context.presentedUnknownToken = false
         }
-        let actor = context.actor ?? "\(session.scope.rawValue) session"
+        // What the monitor does for a session it does for the person's identity (`monitor for admin` downstream).
         return try await CurrentSession.$value.withValue(session) {
-            try await RequestActor.$current.withValue(actor) {
+            try await RequestActor.$current.withValue(context.principal?.identity ?? "anonymous") {
                 try await next(request, context)
             }
         }

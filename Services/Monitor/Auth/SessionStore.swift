@@ -29,10 +29,12 @@ struct SessionStore: Sendable {
     static func key(_ id: String) -> String { "psync:{monitor}:session:\(id)" }
     static func ticketKey(_ ticket: String) -> String { "psync:{monitor}:ticket:\(ticket)" }
 
-    /// A new session for `scope`, bound to `token` (the bearer token that proved it); returns it and its cookie value.
-    func create(scope: Scope, token: String) async throws -> (session: Session, cookie: String) {
-        try await create(scope: scope, fingerprint: signer.fingerprint(ofToken: token))
+    /// A new session for `scope`, bound to the token that proved it (by its hash); returns it and its cookie value.
+    func create(scope: Scope, tokenHash: [UInt8]) async throws -> (session: Session, cookie: String) {
+        try await create(scope: scope, fingerprint: fingerprint(tokenHash))
     }
+
+    private func fingerprint(_ tokenHash: [UInt8]) -> String { signer.fingerprint(ofToken: SessionSigner.hex(tokenHash)) }
 
     private func create(scope: Scope, fingerprint: String) async throws -> (session: Session, cookie: String) {
         let at = now().milliseconds
@@ -56,7 +58,7 @@ struct SessionStore: Sendable {
             signer.verify(session.mac, "session", session.signedParts)
         else { return nil }
         let at = now().milliseconds
-        guard currentFingerprint(for: session.scope).map({ ConstantTime.equals($0, session.token) }) == true,
+        guard isCurrent(session.token, for: session.scope),
             at - session.createdAt < Self.milliseconds(ttl), at - session.seenAt < Self.milliseconds(idleTimeout)
         else {
             try await redis.delete([Self.key(id)])
@@ -85,7 +87,10 @@ struct SessionStore: Sendable {
     /// A ticket that logs a browser in once, within a minute, with `scope` (for headless browsers and links from the
     /// CLI); bound to the current token of that scope like a session. Returns the value for `/login?ticket=`.
     func createTicket(scope: Scope) async throws -> String {
-        guard let token = currentFingerprint(for: scope) else { throw APIError.forbidden("no \(scope.rawValue) token is configured") }
+        guard scope.isPerson, let hash = tokens.hashes(of: scope).first else {
+            throw APIError.forbidden("no \(scope.rawValue) token is configured")
+        }
+        let token = fingerprint(hash)
         let ticket = Self.randomToken()
         let record = LoginTicketRecord(
             scope: scope, token: token, mac: signer.tag("ticket", LoginTicketRecord.parts(id: ticket, scope: scope, token: token)))
@@ -99,18 +104,17 @@ struct SessionStore: Sendable {
             let bytes = try await redis.send(["GETDEL", .init(Self.ticketKey(ticket))]).bytes,
             let record = try? JSONCoding.decode(LoginTicketRecord.self, from: bytes),
             signer.verify(record.mac, "ticket", LoginTicketRecord.parts(id: ticket, scope: record.scope, token: record.token)),
-            currentFingerprint(for: record.scope).map({ ConstantTime.equals($0, record.token) }) == true
+            isCurrent(record.token, for: record.scope)
         else { return nil }
         return try await create(scope: record.scope, fingerprint: record.token)
     }
 
-    /// The fingerprint of the token that grants `scope` now; `nil` for service scope (not for people) or no token.
-    private func currentFingerprint(for scope: Scope) -> String? {
-        switch scope {
-        case .admin: tokens.admin.map(signer.fingerprint(ofToken:))
-        case .read: tokens.read.map(signer.fingerprint(ofToken:))
-        case .service: nil
-        }
+    /// Whether `fingerprint` is that of a token that grants `scope`, a person's scope, now (each compared in constant time).
+    private func isCurrent(_ fingerprint: String, for scope: Scope) -> Bool {
+        guard scope.isPerson else { return false }
+        var found = false
+        for hash in tokens.hashes(of: scope) where ConstantTime.equals(self.fingerprint(hash), fingerprint) { found = true }
+        return found
     }
 
     static func milliseconds(_ duration: Duration) -> Int64 {

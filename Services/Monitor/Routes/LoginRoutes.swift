@@ -38,12 +38,12 @@ struct LoginRoutes {
             let address = context.clientAddress ?? "unknown"
             if let wait = await throttle.retryAfter(address) { return Self.throttled(next: next, wait: wait) }
             let token = (form["token"]?.first ?? "").trimmingCharacters(in: " ")
-            guard let scope = tokens.scope(of: token), scope != .service else {
+            guard let scope = tokens.principal(of: token)?.scope, scope.isPerson else {
                 await throttle.failed(address)
                 logger.notice("login refused", metadata: ["login.via": "form", "client.address": "\(address)"])
                 return PageResponses.html(LoginPage.render(next: next, error: "that token is not an admin or read-only token"), status: .unauthorized)
             }
-            return start(try await sessions.create(scope: scope, token: token), next: next, via: "form", request: request)
+            return start(try await sessions.create(scope: scope, tokenHash: TokenSet.hash(token)), next: next, via: "form", request: request)
         }
         router.post("/logout") { request, _ -> Response in
             if let session = CurrentSession.value {

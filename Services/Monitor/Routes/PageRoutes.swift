@@ -14,6 +14,7 @@ struct PageRoutes {
     let tokens: TokenSet
     let throttle: LoginThrottle
     let logger: Logger
+    static let notForServices = "pages are for people: log in with an admin or read-only token, not a service's"
 
     func register(on router: Router<ServiceRequestContext>) {
         page(router, "/", title: "Overview") { _, _, viewer in OverviewPage.render(try await data.overview(), viewer: viewer) }
@@ -82,9 +83,11 @@ struct PageRoutes {
         render: @escaping @Sendable (Request, ServiceRequestContext, Viewer) async throws -> String
     ) {
         router.get(RouterPath(path)) { request, context -> Response in
-            guard let scope = context.principal else {
+            guard let principal = context.principal else {
                 return PageResponses.redirect("/login?next=\(HTML.query(PageResponses.here(request)))")
             }
+            guard principal.scope.isPerson else { return PageResponses.error(.forbidden(Self.notForServices), viewer: nil) }
+            let scope = principal.scope
             let viewer = Viewer(scope: scope, csrf: CurrentSession.value?.csrf)
             do {
                 let body = try await render(request, context, viewer)
@@ -100,7 +103,10 @@ struct PageRoutes {
         _ router: Router<ServiceRequestContext>, _ path: String, perform: @escaping @Sendable (ServiceRequestContext) async throws -> String
     ) {
         router.post(RouterPath(path)) { request, context -> Response in
-            var scope = context.principal
+            if let principal = context.principal, !principal.scope.isPerson {
+                return PageResponses.error(.forbidden(Self.notForServices), viewer: nil)
+            }
+            var scope = context.principal?.scope
             let session = CurrentSession.value
             if let session, scope == nil || scope == session.scope {
                 let body = try await request.body.collect(upTo: 64 << 10)

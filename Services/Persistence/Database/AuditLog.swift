@@ -10,7 +10,7 @@ struct AuditActor: Sendable {
 
     init(_ context: ServiceRequestContext) {
         actor = context.auditActor
-        scope = context.principal?.rawValue ?? "none"
+        scope = context.principal?.scope.rawValue ?? "none"
         requestID = context.requestID.isEmpty ? nil : context.requestID
     }
 

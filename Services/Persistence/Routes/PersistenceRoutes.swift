@@ -49,12 +49,29 @@ struct PersistenceRoutes {
         router.on(PersistenceAPI.createAccount) { request, context in try await accounts.create(request, by: AuditActor(context)) }
         router.on(PersistenceAPI.listAccounts) { request, _ in try await accounts.list(request) }
         router.on(PersistenceAPI.getAccount) { request, _ in try await accounts.get(request.id) }
-        router.on(PersistenceAPI.updateAccount) { request, context in try await accounts.update(request, by: AuditActor(context)) }
+        router.on(PersistenceAPI.updateAccount) { request, context in
+            try await authorizeBroker(of: request.id, context)
+            return try await accounts.update(request, by: AuditActor(context))
+        }
         router.on(PersistenceAPI.deleteAccount) { request, context in try await accounts.delete(request.id, by: AuditActor(context)) }
 
-        router.on(PersistenceAPI.storeCredentials) { request, context in try await accounts.storeCredentials(request, by: AuditActor(context)) }
-        router.on(PersistenceAPI.getCredentials) { request, _ in try await accounts.credentials(request.id) }
-        router.on(PersistenceAPI.listCredentials) { request, _ in try await accounts.listCredentials(request) }
+        router.on(PersistenceAPI.storeCredentials) { request, context in
+            try await authorizeBroker(of: request.id, context)
+            return try await accounts.storeCredentials(request, by: AuditActor(context))
+        }
+        router.on(PersistenceAPI.getCredentials) { request, context in
+            try await authorizeBroker(of: request.id, context)
+            return try await accounts.credentials(request.id)
+        }
+        router.on(PersistenceAPI.listCredentials) { request, context in
+            var request = request
+            // A gateway sees only its own broker's boxes, whatever it asks for.
+            if let broker = context.principal?.broker {
+                if let asked = request.brokerCode, asked.uppercased() != broker { try context.authorize(broker: asked.uppercased()) }
+                request.brokerCode = broker
+            }
+            return try await accounts.listCredentials(request)
+        }
 
         router.on(PersistenceAPI.listAudit) { request, _ in try await AuditLog.list(request, pool: pool) }
     }
@@ -69,8 +86,14 @@ struct PersistenceRoutes {
         router.on(PersistenceAPI.snapshotHoldings) { request, _ in try await holdings.snapshot(request.id) }
         router.on(PersistenceAPI.portfolioTotals) { request, _ in try await holdings.totals(request) }
         router.on(PersistenceAPI.accountTransactions) { request, _ in try await transactions.list(request) }
-        router.on(PersistenceAPI.storeSnapshot) { request, _ in try await storeSnapshot(request) }
-        router.on(PersistenceAPI.storeTransactions) { request, _ in try await storeTransactions(request) }
+        router.on(PersistenceAPI.storeSnapshot) { request, context in
+            try await authorizeBroker(of: request.id, context)
+            return try await storeSnapshot(request)
+        }
+        router.on(PersistenceAPI.storeTransactions) { request, context in
+            try await authorizeBroker(of: request.id, context)
+            return try await storeTransactions(request)
+        }
     }
 
     private func registerRuns(on router: Router<ServiceRequestContext>) {
@@ -99,6 +122,13 @@ struct PersistenceRoutes {
         router.on(PersistenceAPI.advanceSchedule) { request, _ in try await schedules.advance(request) }
         router.on(PersistenceAPI.markFiresSent) { request, _ in try await schedules.markSent(request) }
         router.on(PersistenceAPI.unsentFires) { _, _ in try await schedules.unsent() }
+    }
+
+    /// Throws 403 when a gateway names an account of another broker (a missing account is left to the handler's 404).
+    private func authorizeBroker(of accountID: Int, _ context: ServiceRequestContext) async throws {
+        guard context.principal?.broker != nil else { return }
+        guard let row = try await pool.query("SELECT broker_code FROM broker_accounts WHERE id = \(accountID)").first else { return }
+        try context.authorize(broker: try row.decode(String.self, at: 0))
     }
 
     /// The synchronous path and statement imports: a snapshot fetched in the request, stored whole like one from the

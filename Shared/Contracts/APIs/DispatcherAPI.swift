@@ -32,9 +32,10 @@ public struct RunProgress: Codable, Sendable, Equatable {
 
 extension DispatcherAPI {
     public static let startRun = Endpoint<StartRun, RunDetail>(
-        .post, "/v1/runs", scopes: .operators, summary: "Create a run and queue its jobs on the brokers' streams"
+        .post, "/v1/runs", scopes: .administrators, summary: "Create a run and queue its jobs on the brokers' streams"
     )
     public static let runProgress = Endpoint<ByID, RunProgress>(
-        .get, "/v1/runs/{id}", scopes: .readers, summary: "A run's progress: jobs done of total, per broker and state; what a stuck run waits for"
+        .get, "/v1/runs/{id}", scopes: .readers.and(.monitor),
+        summary: "A run's progress: jobs done of total, per broker and state; what a stuck run waits for"
     )
 }

@@ -135,10 +135,10 @@ extension GatewayAPI {
         .put, "/v1/accounts/{id}/credentials", scopes: .administrators, summary: "Seal and store an account's broker credentials"
     )
     public static let verifyCredentials = Endpoint<ByID, CredentialsVerified>(
-        .post, "/v1/accounts/{id}/verify", scopes: .operators, summary: "Check an account's credentials with the broker"
+        .post, "/v1/accounts/{id}/verify", scopes: .administrators, summary: "Check an account's credentials with the broker"
     )
     public static let syncNow = Endpoint<SyncNow, SyncNowResult>(
-        .post, "/v1/accounts/{id}/sync", scopes: .operators, summary: "Fetch and store one account now"
+        .post, "/v1/accounts/{id}/sync", scopes: .administrators, summary: "Fetch and store one account now"
     )
     public static let loginURL = Endpoint<ByID, LoginURL>(
         .get, "/v1/accounts/{id}/login-url", scopes: .administrators, summary: "The broker's login page for an account (brokers with a login)"

@@ -236,29 +236,31 @@ extension PersistenceAPI {
         .patch, "/v1/portfolios/{id}", scopes: .administrators, summary: "Change, disable or enable a portfolio"
     )
 
-    public static let listBrokers = Endpoint<Empty, [BrokerType]>(.get, "/v1/brokers", scopes: .readers, summary: "Brokers the system knows")
+    public static let listBrokers = Endpoint<Empty, [BrokerType]>(
+        .get, "/v1/brokers", scopes: .readers.and(.monitor), summary: "Brokers the system knows")
     public static let updateBroker = Endpoint<UpdateBroker, BrokerType>(
         .patch, "/v1/brokers/{code}", scopes: .administrators, summary: "Enable or disable a broker")
 
     public static let createAccount = Endpoint<CreateAccount, BrokerAccount>(
         .post, "/v1/accounts", scopes: .administrators, summary: "Add a broker account")
     public static let listAccounts = Endpoint<ListAccounts, Page<BrokerAccount>>(
-        .get, "/v1/accounts", scopes: .readers, summary: "List broker accounts")
-    public static let getAccount = Endpoint<ByID, BrokerAccount>(.get, "/v1/accounts/{id}", scopes: .readers, summary: "One broker account")
+        .get, "/v1/accounts", scopes: .readers.and(.monitor), summary: "List broker accounts")
+    public static let getAccount = Endpoint<ByID, BrokerAccount>(
+        .get, "/v1/accounts/{id}", scopes: .readers.and(.gateway), summary: "One broker account")
     public static let updateAccount = Endpoint<UpdateAccount, BrokerAccount>(
-        .patch, "/v1/accounts/{id}", scopes: .administrators, summary: "Change, disable or enable an account"
+        .patch, "/v1/accounts/{id}", scopes: .administrators.and(.gateway), summary: "Change, disable or enable an account"
     )
     public static let deleteAccount = Endpoint<ByID, Deleted>(
         .delete, "/v1/accounts/{id}", scopes: .administrators, summary: "Delete an account and its data")
 
     public static let storeCredentials = Endpoint<StoreCredentials, SealedCredentials>(
-        .put, "/v1/accounts/{id}/credentials", scopes: .services, summary: "Store an account's sealed credentials"
+        .put, "/v1/accounts/{id}/credentials", scopes: [.gateway], summary: "Store an account's sealed credentials"
     )
     public static let getCredentials = Endpoint<ByID, SealedCredentials>(
-        .get, "/v1/accounts/{id}/credentials", scopes: .services, summary: "An account's sealed credentials"
+        .get, "/v1/accounts/{id}/credentials", scopes: [.gateway], summary: "An account's sealed credentials"
     )
     public static let listCredentials = Endpoint<ListCredentials, Page<SealedCredentials>>(
-        .get, "/v1/credentials", scopes: .services, summary: "Sealed credentials, for key rotation"
+        .get, "/v1/credentials", scopes: [.gateway], summary: "Sealed credentials, for key rotation"
     )
 
     public static let listAudit = Endpoint<ListAudit, Page<AuditEntry>>(.get, "/v1/audit", scopes: .administrators, summary: "The audit log")

@@ -71,12 +71,12 @@ public struct RecordAudit: Codable, Sendable, Equatable {
 
 extension PersistenceAPI {
     public static let reopenJobs = Endpoint<ReopenJobs, ReopenedJobs>(
-        .post, "/v1/jobs/reopen", scopes: .operators, summary: "Put ended jobs back to queued for another round of attempts"
+        .post, "/v1/jobs/reopen", scopes: .administrators.and(.monitor), summary: "Put ended jobs back to queued for another round of attempts"
     )
     public static let jobStatistics = Endpoint<JobStatisticsRequest, JobStatistics>(
-        .get, "/v1/statistics/jobs", scopes: .readers, summary: "Jobs finished per minute, and jobs and runs by state"
+        .get, "/v1/statistics/jobs", scopes: .readers.and(.monitor), summary: "Jobs finished per minute, and jobs and runs by state"
     )
     public static let recordAudit = Endpoint<RecordAudit, AuditEntry>(
-        .post, "/v1/audit", scopes: .operators, summary: "Record an administrative action taken in another service"
+        .post, "/v1/audit", scopes: .administrators.and(.monitor), summary: "Record an administrative action taken in another service"
     )
 }

@@ -80,13 +80,13 @@ public struct StoredCount: Codable, Sendable, Equatable {
 
 extension PersistenceAPI {
     public static let accountHoldings = Endpoint<ByID, AccountHoldings>(
-        .get, "/v1/accounts/{id}/holdings", scopes: .readers, summary: "An account's current holdings"
+        .get, "/v1/accounts/{id}/holdings", scopes: .readers.and(.monitor), summary: "An account's current holdings"
     )
     public static let portfolioHoldings = Endpoint<ByID, PortfolioHoldings>(
         .get, "/v1/portfolios/{id}/holdings", scopes: .readers, summary: "A portfolio's current holdings with totals"
     )
     public static let accountPositions = Endpoint<ByID, AccountHoldings>(
-        .get, "/v1/accounts/{id}/positions", scopes: .readers, summary: "An account's open positions (its latest positions snapshot)"
+        .get, "/v1/accounts/{id}/positions", scopes: .readers.and(.monitor), summary: "An account's open positions (its latest positions snapshot)"
     )
     public static let portfolioPositions = Endpoint<ByID, PortfolioHoldings>(
         .get, "/v1/portfolios/{id}/positions", scopes: .readers, summary: "A portfolio's open positions, per account, with totals"
@@ -107,9 +107,9 @@ extension PersistenceAPI {
         .get, "/v1/accounts/{id}/transactions", scopes: .readers, summary: "An account's transactions, newest first"
     )
     public static let storeSnapshot = Endpoint<StoreSnapshot, SnapshotSummary>(
-        .post, "/v1/accounts/{id}/snapshots", scopes: .services, summary: "Store a snapshot from the synchronous path"
+        .post, "/v1/accounts/{id}/snapshots", scopes: [.gateway], summary: "Store a snapshot from the synchronous path"
     )
     public static let storeTransactions = Endpoint<StoreTransactions, StoredCount>(
-        .post, "/v1/accounts/{id}/transactions", scopes: .services, summary: "Store transactions from the synchronous path"
+        .post, "/v1/accounts/{id}/transactions", scopes: [.gateway], summary: "Store transactions from the synchronous path"
     )
 }

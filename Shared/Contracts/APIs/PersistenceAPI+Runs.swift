@@ -237,28 +237,32 @@ public struct QueuedJobs: Codable, Sendable, Equatable {
 }
 
 extension PersistenceAPI {
-    public static let createRun = Endpoint<CreateRun, RunCreated>(.post, "/v1/runs", scopes: .operators, summary: "Create a run and its jobs")
-    public static let runJobs = Endpoint<ListRunJobs, Page<Job>>(.get, "/v1/runs/{id}/jobs", scopes: .readers, summary: "A run's jobs")
+    public static let createRun = Endpoint<CreateRun, RunCreated>(.post, "/v1/runs", scopes: [.dispatcher], summary: "Create a run and its jobs")
+    public static let runJobs = Endpoint<ListRunJobs, Page<Job>>(
+        .get, "/v1/runs/{id}/jobs", scopes: .readers.and(.dispatcher, .monitor), summary: "A run's jobs")
     public static let queuedJobs = Endpoint<ListQueuedJobs, QueuedJobs>(
-        .get, "/v1/runs/{id}/queued-jobs", scopes: .operators, summary: "A run's queued jobs as stream messages, for fan-out"
+        .get, "/v1/runs/{id}/queued-jobs", scopes: [.dispatcher], summary: "A run's queued jobs as stream messages, for fan-out"
     )
     public static let markRunDispatched = Endpoint<ByID, Run>(
-        .post, "/v1/runs/{id}/dispatched", scopes: .operators, summary: "Record that every job of a run is queued"
+        .post, "/v1/runs/{id}/dispatched", scopes: [.dispatcher], summary: "Record that every job of a run is queued"
     )
     public static let completeRun = Endpoint<ByID, RunCompletion>(
-        .post, "/v1/runs/{id}/complete", scopes: .operators, summary: "Recompute totals of finished portfolios; finish the run when every job ended"
+        .post, "/v1/runs/{id}/complete", scopes: [.dispatcher],
+        summary: "Recompute totals of finished portfolios; finish the run when every job ended"
     )
-    public static let listRuns = Endpoint<ListRuns, Page<Run>>(.get, "/v1/runs", scopes: .readers, summary: "List runs, newest first")
-    public static let getRun = Endpoint<ByID, RunDetail>(.get, "/v1/runs/{id}", scopes: .readers, summary: "A run with its progress")
-    public static let listJobs = Endpoint<ListJobs, Page<Job>>(.get, "/v1/jobs", scopes: .readers, summary: "List jobs, newest first")
-    public static let getJob = Endpoint<ByID, JobDetail>(.get, "/v1/jobs/{id}", scopes: .readers, summary: "A job with every attempt")
+    public static let listRuns = Endpoint<ListRuns, Page<Run>>(
+        .get, "/v1/runs", scopes: .readers.and(.dispatcher, .monitor), summary: "List runs, newest first")
+    public static let getRun = Endpoint<ByID, RunDetail>(
+        .get, "/v1/runs/{id}", scopes: .readers.and(.dispatcher, .monitor), summary: "A run with its progress")
+    public static let listJobs = Endpoint<ListJobs, Page<Job>>(.get, "/v1/jobs", scopes: .readers.and(.monitor), summary: "List jobs, newest first")
+    public static let getJob = Endpoint<ByID, JobDetail>(.get, "/v1/jobs/{id}", scopes: .readers.and(.monitor), summary: "A job with every attempt")
     public static let updateJobStates = Endpoint<UpdateJobStates, StoredCount>(
-        .post, "/v1/jobs/states", scopes: .operators, summary: "Record job state changes"
+        .post, "/v1/jobs/states", scopes: .administrators, summary: "Record job state changes"
     )
     public static let recomputeTotals = Endpoint<RecomputeTotals, [PortfolioTotal]>(
-        .post, "/v1/totals/recompute", scopes: .operators, summary: "Recompute portfolio totals now"
+        .post, "/v1/totals/recompute", scopes: .administrators, summary: "Recompute portfolio totals now"
     )
     public static let syncTargets = Endpoint<ListSyncTargets, Page<SyncTarget>>(
-        .get, "/v1/sync-targets", scopes: .operators, summary: "Active accounts a scope covers, paged"
+        .get, "/v1/sync-targets", scopes: .administrators, summary: "Active accounts a scope covers, paged"
     )
 }

@@ -99,24 +99,26 @@ public struct UnsentFires: Codable, Sendable, Equatable {
 }
 
 extension PersistenceAPI {
-    public static let createSchedule = Endpoint<SaveSchedule, Schedule>(.post, "/v1/schedules", scopes: .services, summary: "Store a new schedule")
-    public static let updateSchedule = Endpoint<SaveSchedule, Schedule>(.put, "/v1/schedules/{id}", scopes: .services, summary: "Replace a schedule")
-    public static let deleteSchedule = Endpoint<ByID, Deleted>(.delete, "/v1/schedules/{id}", scopes: .services, summary: "Delete a schedule")
-    public static let listSchedules = Endpoint<ListSchedules, Page<Schedule>>(.get, "/v1/schedules", scopes: .readers, summary: "List schedules")
-    public static let getSchedule = Endpoint<ByID, Schedule>(.get, "/v1/schedules/{id}", scopes: .readers, summary: "One schedule")
+    public static let createSchedule = Endpoint<SaveSchedule, Schedule>(.post, "/v1/schedules", scopes: [.scheduler], summary: "Store a new schedule")
+    public static let updateSchedule = Endpoint<SaveSchedule, Schedule>(
+        .put, "/v1/schedules/{id}", scopes: [.scheduler], summary: "Replace a schedule")
+    public static let deleteSchedule = Endpoint<ByID, Deleted>(.delete, "/v1/schedules/{id}", scopes: [.scheduler], summary: "Delete a schedule")
+    public static let listSchedules = Endpoint<ListSchedules, Page<Schedule>>(
+        .get, "/v1/schedules", scopes: .readers.and(.scheduler), summary: "List schedules")
+    public static let getSchedule = Endpoint<ByID, Schedule>(.get, "/v1/schedules/{id}", scopes: .readers.and(.scheduler), summary: "One schedule")
     public static let scheduleChangeMark = Endpoint<Empty, ScheduleChangeMark>(
-        .get, "/v1/schedule-changes", scopes: .readers, summary: "A number that changes with every schedule edit"
+        .get, "/v1/schedule-changes", scopes: .readers.and(.scheduler), summary: "A number that changes with every schedule edit"
     )
     public static let recordFire = Endpoint<RecordFire, FireRecorded>(
-        .post, "/v1/schedules/{id}/fires", scopes: .services, summary: "Record a fire once, under the leader's fencing token"
+        .post, "/v1/schedules/{id}/fires", scopes: [.scheduler], summary: "Record a fire once, under the leader's fencing token"
     )
     public static let markFiresSent = Endpoint<MarkFiresSent, StoredCount>(
-        .post, "/v1/schedule-fires/sent", scopes: .services, summary: "Record that fires are on the dispatch stream"
+        .post, "/v1/schedule-fires/sent", scopes: [.scheduler], summary: "Record that fires are on the dispatch stream"
     )
     public static let unsentFires = Endpoint<Empty, UnsentFires>(
-        .get, "/v1/schedule-fires/unsent", scopes: .services, summary: "Fires recorded but not known to be sent, oldest first"
+        .get, "/v1/schedule-fires/unsent", scopes: [.scheduler], summary: "Fires recorded but not known to be sent, oldest first"
     )
     public static let advanceSchedule = Endpoint<AdvanceSchedule, Schedule>(
-        .post, "/v1/schedules/{id}/advance", scopes: .services, summary: "Move a schedule's next fire without firing"
+        .post, "/v1/schedules/{id}/advance", scopes: [.scheduler], summary: "Move a schedule's next fire without firing"
     )
 }

@@ -108,18 +108,18 @@ public struct SchedulerStatus: Codable, Sendable, Equatable {
 
 extension SchedulerAPI {
     public static let createSchedule = Endpoint<ScheduleDefinition, ScheduleView>(
-        .post, "/v1/schedules", scopes: .operators, summary: "Create a schedule (interval, cron in a time zone, or once)"
+        .post, "/v1/schedules", scopes: .administrators, summary: "Create a schedule (interval, cron in a time zone, or once)"
     )
     public static let updateSchedule = Endpoint<SchedulePatch, ScheduleView>(
-        .patch, "/v1/schedules/{id}", scopes: .operators, summary: "Change some fields of a schedule; the next fire is recomputed"
+        .patch, "/v1/schedules/{id}", scopes: .administrators, summary: "Change some fields of a schedule; the next fire is recomputed"
     )
-    public static let pauseSchedule = Endpoint<ByID, ScheduleView>(.post, "/v1/schedules/{id}/pause", scopes: .operators, summary: "Stop firing")
+    public static let pauseSchedule = Endpoint<ByID, ScheduleView>(.post, "/v1/schedules/{id}/pause", scopes: .administrators, summary: "Stop firing")
     public static let resumeSchedule = Endpoint<ByID, ScheduleView>(
-        .post, "/v1/schedules/{id}/resume", scopes: .operators, summary: "Fire again, from the next due time after now"
+        .post, "/v1/schedules/{id}/resume", scopes: .administrators, summary: "Fire again, from the next due time after now"
     )
-    public static let deleteSchedule = Endpoint<ByID, Deleted>(.delete, "/v1/schedules/{id}", scopes: .operators, summary: "Delete a schedule")
+    public static let deleteSchedule = Endpoint<ByID, Deleted>(.delete, "/v1/schedules/{id}", scopes: .administrators, summary: "Delete a schedule")
     public static let runScheduleNow = Endpoint<ByID, ScheduleFired>(
-        .post, "/v1/schedules/{id}/run", scopes: .operators, summary: "Fire a schedule now, outside its timing"
+        .post, "/v1/schedules/{id}/run", scopes: .administrators, summary: "Fire a schedule now, outside its timing"
     )
     public static let listSchedules = Endpoint<ListSchedules, Page<ScheduleView>>(
         .get, "/v1/schedules", scopes: .readers, summary: "List schedules with their next fire times"

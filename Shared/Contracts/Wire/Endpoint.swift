@@ -52,14 +52,28 @@ public enum HTTPMethod: String, Sendable, Codable, CaseIterable {
     case delete = "DELETE"
 }
 
-/// What a bearer token is allowed to do.
+/// Who may call an endpoint: a person's token (`read`, `admin`) or one of our services, each by its own identity.
+///
+/// Every service has its own token, and an endpoint lists exactly the services that call it, so a service's token
+/// opens only what that service uses (a gateway's opens only its own broker's credentials besides; see `Principal`).
 public enum Scope: String, Sendable, Codable, CaseIterable, Comparable {
     /// Read-only dashboards and listings.
     case read
-    /// Calls between our own services.
-    case service
     /// Administration: everything a person at the CLI does.
     case admin
+    /// psync-scheduler.
+    case scheduler
+    /// psync-dispatcher.
+    case dispatcher
+    /// psync-persistence.
+    case persistence
+    /// psync-monitor.
+    case monitor
+    /// One broker's psync-gateway replicas (the broker is part of the identity).
+    case gateway
+
+    /// Whether this is a person's scope rather than one of our services.
+    public var isPerson: Bool { self == .read || self == .admin }
 
     public static func < (lhs: Scope, rhs: Scope) -> Bool {
         allCases.firstIndex(of: lhs)! < allCases.firstIndex(of: rhs)!
@@ -67,14 +81,13 @@ public enum Scope: String, Sendable, Codable, CaseIterable, Comparable {
 }
 
 extension Set where Element == Scope {
-    /// Any valid token may call it.
-    public static let readers: Set<Scope> = [.read, .service, .admin]
-    /// Administrators and services (a service acting for the system).
-    public static let operators: Set<Scope> = [.service, .admin]
+    /// People with any token: read-only dashboards and administrators.
+    public static let readers: Set<Scope> = [.read, .admin]
     /// Administrators only.
     public static let administrators: Set<Scope> = [.admin]
-    /// Our own services only, never a person: endpoints that hand out sealed secrets, say.
-    public static let services: Set<Scope> = [.service]
+
+    /// These scopes and the services named, e.g. `.readers.and(.monitor)`.
+    public func and(_ services: Scope...) -> Set<Scope> { union(services) }
 }
 
 /// An empty request or response body.

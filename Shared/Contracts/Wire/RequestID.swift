@@ -27,9 +27,10 @@ public enum RequestID {
     }
 }
 
-/// Who an operation is for (`alice@laptop` from the CLI, or the kind of token), carried like the
-/// request id: servers adopt the caller's `x-psync-actor`, RPC clients send it on, so a change a
-/// service makes for an administrator is audited under the administrator's name.
+/// Who an operation is for: the identity that authenticated the request (`admin`, `monitor for admin`), carried
+/// like the request id. RPC clients send it on; a server believes it only from one of our own services (a person's
+/// request is audited under the person's own identity), so a change a gateway makes for an administrator is audited
+/// as `gateway:ZERODHA for admin`.
 public enum RequestActor {
     /// The HTTP header that carries it.
     public static let header = "x-psync-actor"
@@ -37,12 +38,12 @@ public enum RequestActor {
     /// The actor of the operation this task is working for, if any.
     @TaskLocal public static var current: String?
 
-    /// Whether `text` is acceptable as an actor: 1-64 letters, digits, spaces, `@ . - _`.
+    /// Whether `text` is acceptable as an actor: 1-128 letters, digits, spaces, `@ . - _ :`.
     public static func isValid(_ text: String) -> Bool {
-        !text.isEmpty && text.utf8.count <= 64
+        !text.isEmpty && text.utf8.count <= 128
             && text.utf8.allSatisfy { byte in
                 (UInt8(ascii: "a")...UInt8(ascii: "z")).contains(byte) || (UInt8(ascii: "A")...UInt8(ascii: "Z")).contains(byte)
-                    || (UInt8(ascii: "0")...UInt8(ascii: "9")).contains(byte) || " @.-_".utf8.contains(byte)
+                    || (UInt8(ascii: "0")...UInt8(ascii: "9")).contains(byte) || " @.-_:".utf8.contains(byte)
             }
     }
 }
