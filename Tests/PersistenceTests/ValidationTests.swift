@@ -107,28 +107,95 @@ struct ValidationTests {
         await #expect { try await fixture.admin.call(PersistenceAPI.getCredentials, ByID(id: accounts[0].id)) } throws: { error in
             (error as? RPCError)?.status == 403
         }
-        await #expect { try await fixture.client(as: Principal(.gateway, broker: "SANDBOX")).call(PersistenceAPI.getCredentials, ByID(id: accounts[0].id)) } throws: { error in
+        await #expect {
+            try await fixture.client(as: Principal(.gateway, broker: "SANDBOX")).call(PersistenceAPI.getCredentials, ByID(id: accounts[0].id))
+        } throws: { error in
             (error as? RPCError)?.message == "account \(accounts[0].id) has no credentials; set them with `psync credentials set \(accounts[0].id)`"
         }
         await #expect {
-            try await fixture.client(as: Principal(.gateway, broker: "SANDBOX")).call(PersistenceAPI.storeCredentials, StoreCredentials(id: accounts[0].id, keyID: "k1", sealedBox: "%%%"))
+            try await fixture.client(as: Principal(.gateway, broker: "SANDBOX")).call(
+                PersistenceAPI.storeCredentials, StoreCredentials(id: accounts[0].id, keyID: "k1", sealedBox: "%%%"))
         } throws: {
             error in (error as? RPCError)?.status == 422
         }
         await #expect {
-            try await fixture.client(as: Principal(.gateway, broker: "SANDBOX")).call(PersistenceAPI.storeCredentials, StoreCredentials(id: 987654, keyID: "k1", sealedBox: box))
+            try await fixture.client(as: Principal(.gateway, broker: "SANDBOX")).call(
+                PersistenceAPI.storeCredentials, StoreCredentials(id: 987654, keyID: "k1", sealedBox: box))
         } throws: {
             error in (error as? RPCError)?.status == 404
         }
-        let stored = try await fixture.client(as: Principal(.gateway, broker: "SANDBOX")).call(PersistenceAPI.storeCredentials, StoreCredentials(id: accounts[0].id, keyID: "k1", sealedBox: box))
+        let stored = try await fixture.client(as: Principal(.gateway, broker: "SANDBOX")).call(
+            PersistenceAPI.storeCredentials, StoreCredentials(id: accounts[0].id, keyID: "k1", sealedBox: box))
         #expect(stored.keyID == "k1")
-        #expect(try await fixture.client(as: Principal(.gateway, broker: "SANDBOX")).call(PersistenceAPI.getCredentials, ByID(id: accounts[0].id)).sealedBox == box)
+        #expect(
+            try await fixture.client(as: Principal(.gateway, broker: "SANDBOX")).call(PersistenceAPI.getCredentials, ByID(id: accounts[0].id))
+                .sealedBox == box)
         #expect(try await fixture.admin.call(PersistenceAPI.getAccount, ByID(id: accounts[0].id)).hasCredentials)
         let audit = try await fixture.admin.call(PersistenceAPI.listAudit, ListAudit(entity: "account", entityID: String(accounts[0].id)))
         let stores = audit.items.filter { $0.action == "store_credentials" }
         #expect(stores.count == 1 && stores[0].after == .object(["keyID": .string("k1")]))
         #expect(stores[0].actor == "gateway:SANDBOX" && stores[0].scope == "gateway", "the actor is the identity the token proved")
         #expect(try await fixture.count("SELECT count(*)::int FROM audit_log WHERE after::text LIKE \("%" + box.prefix(20) + "%")") == 0)
+        await fixture.stop()
+    }
+
+    @Test("a gateway's token opens only its own broker's accounts: credentials, snapshots, transactions and changes")
+    func gatewayOwnBroker() async throws {
+        let fixture = try await PersistenceFixture.start()
+        let (_, _, accounts) = try await fixture.makeAccounts()
+        let id = accounts[0].id  // a SANDBOX account
+        let box = Data((0..<60).map { UInt8($0) }).base64EncodedString()
+        let sandbox = fixture.client(as: Principal(.gateway, broker: "SANDBOX"))
+        let zerodha = fixture.client(as: Principal(.gateway, broker: "ZERODHA"))
+        _ = try await sandbox.call(PersistenceAPI.storeCredentials, StoreCredentials(id: id, keyID: "k1", sealedBox: box))
+        let refusal = "gateway:ZERODHA may not touch a SANDBOX account"
+        func refused(_ call: () async throws -> Void) async -> String? {
+            do {
+                try await call()
+                return "allowed"
+            } catch let error as RPCError {
+                return error.status == 403 && error.message == refusal ? nil : "\(error.status) \(error.message)"
+            } catch {
+                return "\(error)"
+            }
+        }
+        let attempts: [(String, String?)] = [
+            ("get credentials", await refused { _ = try await zerodha.call(PersistenceAPI.getCredentials, ByID(id: id)) }),
+            (
+                "store credentials",
+                await refused { _ = try await zerodha.call(PersistenceAPI.storeCredentials, StoreCredentials(id: id, keyID: "k2", sealedBox: box)) }
+            ),
+            (
+                "list another broker's",
+                await refused { _ = try await zerodha.call(PersistenceAPI.listCredentials, ListCredentials(brokerCode: "SANDBOX")) }
+            ),
+            (
+                "store a snapshot",
+                await refused {
+                    let snapshot = HoldingsSnapshot(sourceSnapshotID: "forged", asOf: Date(), holdings: [])
+                    _ = try await zerodha.call(PersistenceAPI.storeSnapshot, StoreSnapshot(id: id, snapshot: snapshot))
+                }
+            ),
+            (
+                "store transactions",
+                await refused {
+                    _ = try await zerodha.call(
+                        PersistenceAPI.storeTransactions, StoreTransactions(id: id, batch: TransactionsBatch(transactions: [], cursor: nil)))
+                }
+            ),
+            (
+                "disable the account",
+                await refused { _ = try await zerodha.call(PersistenceAPI.updateAccount, UpdateAccount(id: id, status: .disabled)) }
+            ),
+        ]
+        for (what, problem) in attempts { #expect(problem == nil, "gateway:ZERODHA could \(what): \(problem ?? "")") }
+        // Asked for every box (or the boxes of given accounts), a gateway gets its own broker's only.
+        #expect(try await zerodha.call(PersistenceAPI.listCredentials, ListCredentials()).items.isEmpty)
+        #expect(try await zerodha.call(PersistenceAPI.listCredentials, ListCredentials(accountIDs: [id])).items.isEmpty)
+        #expect(try await sandbox.call(PersistenceAPI.listCredentials, ListCredentials(accountIDs: [id])).items.map(\.accountID) == [id])
+        #expect(try await fixture.count("SELECT count(*)::int FROM credentials WHERE key_id = 'k2'") == 0)
+        #expect(try await fixture.count("SELECT count(*)::int FROM holding_snapshots WHERE account_id = \(id)") == 0)
+        #expect(try await fixture.admin.call(PersistenceAPI.getAccount, ByID(id: id)).status == .active)
         await fixture.stop()
     }
 }
