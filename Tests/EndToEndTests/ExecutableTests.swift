@@ -20,7 +20,9 @@ struct ExecutableTests {
             "PSYNC_READ_TOKEN": "read-token-for-executable-tests",
         ]
         let arguments = product == "psync-gateway" ? ["--broker", "SANDBOX"] : []
-        let service = try await ServiceProcess.start(product, arguments: arguments, environment: environment)
+        let service = try await ServiceProcess.start(
+            product, arguments: arguments,
+            environment: environment.merging(try ServiceTokens.environment(product: product, arguments: arguments)) { _, new in new })
         let client = HTTPClient()
         defer { client.shutdown() }
         let health = try await client.execute(HTTPClientRequest(url: service.baseURL + "/healthz"))
@@ -39,6 +41,31 @@ struct ExecutableTests {
         #expect(readyLines.count == 1)
     }
 
+    @Test("a service started without its own token, or with another identity's, refuses to start and names the setting")
+    func ownToken() async throws {
+        let redis = try await TestServers.redis()
+        let arguments = ["--broker", "ZERODHA"]
+        let base = ["PSYNC_REDIS_URL": redis.url].merging(try ServiceTokens.environment(product: "psync-gateway", arguments: arguments)) { _, new in
+            new
+        }
+        let cases: [([String: String], String)] = [
+            (
+                ["PSYNC_SERVICE_TOKEN": ServiceTokens.token(Principal(.gateway, broker: "SANDBOX"))],
+                "PSYNC_SERVICE_TOKEN is the token of gateway:SANDBOX, but this service runs as gateway:ZERODHA"
+            ),
+            (["PSYNC_SERVICE_TOKEN": "a-token-nobody-listed-0123456789"], "PSYNC_SERVICE_TOKEN is not among the accepted tokens"),
+        ]
+        for (settings, message) in cases {
+            let directory = try TemporaryDirectory.make(prefix: "own-token")
+            let child = try ChildProcess(
+                executable: try BuiltProducts.path("psync-gateway"), arguments: arguments,
+                environment: base.merging(settings) { _, new in new }, logPath: directory + "/gateway.log")
+            #expect(await child.waitForExit(timeout: .seconds(30)))
+            #expect(child.exitStatus == 1 && child.output().contains(message), "\(child.output().suffix(400))")
+            #expect(!child.output().contains(settings["PSYNC_SERVICE_TOKEN"]!), "the refusal never shows the token")
+        }
+    }
+
     @Test("a replica bound to every interface announces a reachable address and writes its address file")
     func advertisedAddress() async throws {
         let redis = try await TestServers.redis()
@@ -49,7 +76,7 @@ struct ExecutableTests {
             environment: [
                 "PSYNC_REDIS_URL": redis.url, "PSYNC_HTTP_HOST": "0.0.0.0", "PSYNC_HTTP_PORT": "0", "PSYNC_ADDRESS_FILE": addressFile,
                 "PSYNC_HEARTBEAT_INTERVAL": "200ms", "PSYNC_ADVERTISE_HOST": "gateway-sandbox-1",
-            ])
+            ].merging(try ServiceTokens.environment(product: "psync-gateway", arguments: ["--broker", "SANDBOX"])) { _, new in new })
         defer { gateway.child.signal(SIGTERM) }
         let written = try String(contentsOfFile: addressFile, encoding: .utf8)
         let port = try #require(written.split(separator: ":").last.flatMap { Int($0) })
