@@ -38,7 +38,7 @@ struct GatewayConfiguration: Sendable {
     /// unchanged (`PSYNC_OWN_FAULT_DELAY`).
     var ownFaultDelay: Duration = .seconds(5)
     /// Results waiting for persistence above which a replica takes no new jobs (`PSYNC_RESULTS_BACKLOG_MAX`; 0 = none).
-    var resultsBacklogMax = 20_000
+    var resultsBacklogMax = 5_000
     /// Jobs left pending this long by a replica that died are taken over (`PSYNC_CLAIM_IDLE`).
     var claimIdle: Duration = .seconds(30)
     /// A job delivered more often than this is dead-lettered (`PSYNC_MAX_DELIVERIES`).

@@ -1,6 +1,7 @@
 import ArgumentParser
 import Contracts
 import Foundation
+import RedisClient
 import PostgresClient
 import RPC
 import TestSupport
@@ -27,6 +28,8 @@ struct EndToEndBenchmark: AsyncParsableCommand {
         var seconds: [Double] = []
         var cpu: [String: Double] = [:]
         var peakRSS: [String: Double] = [:]
+        /// Redis's own `used_memory_peak` over the stack's life, MB (seeding included).
+        var redisPeak: Double = 0
         var sealing: Double = 0
         /// KEY=VALUE settings for every process; empty: the defaults.
         var settings: [String] = []
@@ -95,7 +98,17 @@ struct EndToEndBenchmark: AsyncParsableCommand {
             for (name, value) in after { scale.cpu[name, default: 0] += (value - (before[name] ?? 0)) / Double(rounds) }
         }
         scale.peakRSS = probe.peakRSS()
+        scale.redisPeak = try await Self.redisPeakMegabytes(stack)
         await stack.stop()
+    }
+
+    /// `used_memory_peak` from `INFO memory`, in MB.
+    static func redisPeakMegabytes(_ stack: Stack) async throws -> Double {
+        let info = try await stack.redis.send(["INFO", "memory"]).string ?? ""
+        for line in info.split(whereSeparator: \.isNewline) where line.hasPrefix("used_memory_peak:") {
+            return (Double(line.dropFirst("used_memory_peak:".count)) ?? 0) / 1_048_576
+        }
+        return 0
     }
 
     private func report(_ scales: [Scale]) throws {
@@ -134,6 +147,11 @@ struct EndToEndBenchmark: AsyncParsableCommand {
         for scale in scales {
             let parts = scale.peakRSS.sorted { $0.key < $1.key }.map { "\($0.key) \(fixed($0.value, 0))" }
             report.add("| peak RSS, MB, at \(scale.name) accounts | \(parts.joined(separator: ", ")) | |")
+        }
+        for scale in scales {
+            report.add(
+                "| Redis peak memory (`used_memory_peak`) at \(scale.name) accounts | **\(fixed(scale.redisPeak, 1)) MB** | "
+                    + "\(scale.accounts >= headlineAccounts ? "target ≤ 128 MB (issue 15 backpressure)" : "") |")
         }
         if let first = scales.first {
             for scale in scales.dropFirst() where scale.settings.isEmpty {
