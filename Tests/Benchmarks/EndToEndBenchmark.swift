@@ -1,9 +1,9 @@
 import ArgumentParser
 import Contracts
 import Foundation
-import RedisClient
 import PostgresClient
 import RPC
+import RedisClient
 import TestSupport
 
 /// End-to-end sync throughput: a run started at the dispatcher until it is finished, every account
