@@ -142,6 +142,8 @@ common_environment() {
         export "$variable=${!variable:-$brokersim}"
     done
     export PSYNC_ALPACA_PAPER_BASE_URL="${PSYNC_ALPACA_PAPER_BASE_URL:-$brokersim/alpaca-paper}"
+    # brokersim speaks Dhan under /dhan, so a DHAN gateway added to PSYNC_GATEWAYS never calls the real Dhan by default.
+    export PSYNC_DHAN_BASE_URL="${PSYNC_DHAN_BASE_URL:-$brokersim/dhan}"
 }
 
 # start NAME PORT BINARY [ARGUMENTS…]: starts one service unless it already runs, logging to .run/logs/NAME.log.
