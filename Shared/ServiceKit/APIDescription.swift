@@ -78,17 +78,23 @@ public enum OpenAPIDocument {
         paths["/healthz", default: [:]]["get"] = health("Alive (no token)")
         paths["/readyz", default: [:]]["get"] = health("Dependencies reachable (no token: ok or unavailable; any token: each dependency)")
         paths["/metrics", default: [:]]["get"] = .object([
-            "summary": "Prometheus metrics (any token)",
+            "summary": "Prometheus metrics (a read or admin token, or the monitor's)",
+            "x-psync-scopes": .array(Set<Scope>.metricsReaders.sorted().map { .string($0.rawValue) }),
             "responses": .object([
                 "200": .object([
                     "description": "text exposition format", "content": .object(["text/plain": .object(["schema": .object(["type": "string"])])]),
                 ]),
                 "401": response("no or unknown token", errorSchema),
+                "403": response("the token's identity may not read metrics", errorSchema),
             ]),
         ])
         paths["/openapi.json", default: [:]]["get"] = .object([
-            "summary": "This document (any token)",
-            "responses": .object(["200": response("OpenAPI 3.1", .object(["type": "object"])), "401": response("no or unknown token", errorSchema)]),
+            "summary": "This document (a read or admin token)",
+            "x-psync-scopes": .array(Set<Scope>.readers.sorted().map { .string($0.rawValue) }),
+            "responses": .object([
+                "200": response("OpenAPI 3.1", .object(["type": "object"])), "401": response("no or unknown token", errorSchema),
+                "403": response("a service's token may not read this document", errorSchema),
+            ]),
         ])
         return .object([
             "openapi": "3.1.0",
@@ -98,7 +104,8 @@ public enum OpenAPIDocument {
                 "securitySchemes": .object([
                     "bearer": .object([
                         "type": "http", "scheme": "bearer",
-                        "description": "A read, service or admin token (PSYNC_READ_TOKEN, PSYNC_SERVICE_TOKEN, PSYNC_ADMIN_TOKEN).",
+                        "description":
+                            "A person's read or admin token, or a service's own token (PSYNC_SERVICE_TOKEN_FILE); x-psync-scopes lists who may call each operation.",
                     ])
                 ]),
                 "schemas": .object(["ErrorEnvelope": errorSchema]),
@@ -182,7 +189,7 @@ public enum OpenAPIDocument {
 }
 
 extension Router where Context == ServiceRequestContext {
-    /// `GET /openapi.json`: the description of everything registered on this router (any token).
+    /// `GET /openapi.json`: the description of everything registered on this router (people's tokens).
     func addAPIDescription(identity: ServiceIdentity, catalog: EndpointCatalog) {
         get("/openapi.json") { _, context in
             try context.authorize(.readers)

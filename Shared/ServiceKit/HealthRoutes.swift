@@ -58,7 +58,7 @@ extension Router where Context == ServiceRequestContext {
             return response
         }
         get("/metrics") { _, context in
-            try context.authorize(.readers.and(.monitor))  // the monitor scrapes every service
+            try context.authorize(.metricsReaders)
             var headers = HTTPFields()
             headers[.contentType] = "text/plain; version=0.0.4"
             return Response(status: .ok, headers: headers, body: ResponseBody(byteBuffer: ByteBuffer(string: metrics.render())))

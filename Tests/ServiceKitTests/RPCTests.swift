@@ -154,6 +154,28 @@ struct APIDescriptionTests {
             for path in ["/v1/echo", "/v1/admin/thing", "/v1/internal/thing", "/v1/items/{id}", "/v1/items/{id}/disable", "/healthz", "/metrics"] {
                 #expect(paths[path] != nil, "\(path) is not described")
             }
+            // A valid token of the wrong identity gets 403 anywhere a token is needed (make fuzz found /metrics and
+            // /openapi.json describing only 200 and 401), and each such operation says who may call it.
+            for (path, item) in paths {
+                guard case .object(let operations) = item else { continue }
+                for (method, operation) in operations {
+                    guard case .object(let fields) = operation, fields["security"] != .array([]) else { continue }
+                    guard case .object(let responses)? = fields["responses"] else {
+                        Issue.record("\(method) \(path) has no responses")
+                        continue
+                    }
+                    #expect(responses["403"] != nil, "\(method) \(path) needs a token but does not describe 403")
+                    #expect(fields["x-psync-scopes"] != nil, "\(method) \(path) does not say who may call it")
+                }
+            }
+            guard case .object(let metrics)? = paths["/metrics"], case .object(let metricsGet)? = metrics["get"],
+                case .object(let document)? = paths["/openapi.json"], case .object(let documentGet)? = document["get"]
+            else {
+                Issue.record("/metrics or /openapi.json is not described")
+                return
+            }
+            #expect(metricsGet["x-psync-scopes"] == ["read", "admin", "monitor"])
+            #expect(documentGet["x-psync-scopes"] == ["read", "admin"])
             guard case .object(let item)? = paths["/v1/items/{id}"], case .object(let get)? = item["get"], case .object(let patch)? = item["patch"]
             else {
                 Issue.record("GET and PATCH /v1/items/{id} are not both described")

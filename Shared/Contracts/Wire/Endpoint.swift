@@ -85,6 +85,8 @@ extension Set where Element == Scope {
     public static let readers: Set<Scope> = [.read, .admin]
     /// Administrators only.
     public static let administrators: Set<Scope> = [.admin]
+    /// Who may read a service's `/metrics`: people, and the monitor, which scrapes every service.
+    public static let metricsReaders: Set<Scope> = [.read, .admin, .monitor]
 
     /// These scopes and the services named, e.g. `.readers.and(.monitor)`.
     public func and(_ services: Scope...) -> Set<Scope> { union(services) }
