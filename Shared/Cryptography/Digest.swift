@@ -15,9 +15,6 @@ public enum SHA256 {
 
     /// The digest of `text`'s UTF-8 bytes as lowercase hex.
     public static func hexDigest(_ text: String) -> String {
-        hash(Array(text.utf8)).map { byte in
-            let digits = String(byte, radix: 16)
-            return digits.count == 1 ? "0" + digits : digits
-        }.joined()
+        Hex.string(hash(Array(text.utf8)))
     }
 }

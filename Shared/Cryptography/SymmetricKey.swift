@@ -24,12 +24,8 @@ public struct SymmetricKey: Sendable, CustomStringConvertible {
         guard digits.count == Self.byteCount * 2 else {
             throw CryptoError(.invalidKey, "a key must be \(Self.byteCount * 2) hex digits, got \(digits.count)")
         }
-        var bytes: [UInt8] = []
-        for index in stride(from: 0, to: digits.count, by: 2) {
-            guard let byte = UInt8(String(decoding: digits[index...index + 1], as: UTF8.self), radix: 16) else {
-                throw CryptoError(.invalidKey, "a key must be hex digits only")
-            }
-            bytes.append(byte)
+        guard let bytes = Hex.bytes(String(decoding: digits, as: UTF8.self)) else {
+            throw CryptoError(.invalidKey, "a key must be hex digits only")
         }
         try self.init(bytes: bytes)
     }

@@ -19,10 +19,7 @@ public enum WorkerProof {
     /// One proof from the token's SHA-256 (all a service keeps of the tokens it accepts), as lowercase hex.
     public static func make(tokenHash key: [UInt8], address: String, challenge: String) -> String {
         let message = Array("psync worker proof v1\n\(address)\n\(challenge)".utf8)
-        return HMACSHA256.authenticationCode(for: message, key: key).map { byte in
-            let digits = String(byte, radix: 16)
-            return digits.count == 1 ? "0" + digits : digits
-        }.joined()
+        return Hex.string(HMACSHA256.authenticationCode(for: message, key: key))
     }
 
     /// The most proofs a caller looks at.

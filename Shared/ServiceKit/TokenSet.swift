@@ -59,7 +59,7 @@ public struct TokenSet: Sendable {
                     "\(source) line \(index + 1): '\(fields[0].prefix(40))' is not an identity "
                         + "(admin, read, scheduler, dispatcher, persistence, monitor or gateway:BROKER)")
             }
-            guard let hash = Self.bytes(hex: String(fields[1])), hash.count == 32 else {
+            guard let hash = Hex.bytes(String(fields[1])), hash.count == 32 else {
                 throw ConfigurationError("\(source) line \(index + 1): the hash must be 64 hex digits (SHA-256 of the token)")
             }
             accept(hash: hash, as: principal)
@@ -108,28 +108,6 @@ public struct TokenSet: Sendable {
             for second in entries[(index + 1)...] where first.hash == second.hash && first.principal != second.principal {
                 throw ConfigurationError("\(first.principal) and \(second.principal) share a token: each token proves one identity")
             }
-        }
-    }
-
-    static func bytes(hex: String) -> [UInt8]? {
-        let digits = Array(hex.lowercased().utf8)
-        guard digits.count % 2 == 0 else { return nil }
-        var bytes: [UInt8] = []
-        bytes.reserveCapacity(digits.count / 2)
-        var index = 0
-        while index < digits.count {
-            guard let high = Self.nibble(digits[index]), let low = Self.nibble(digits[index + 1]) else { return nil }
-            bytes.append(high << 4 | low)
-            index += 2
-        }
-        return bytes
-    }
-
-    private static func nibble(_ digit: UInt8) -> UInt8? {
-        switch digit {
-        case UInt8(ascii: "0")...UInt8(ascii: "9"): digit - UInt8(ascii: "0")
-        case UInt8(ascii: "a")...UInt8(ascii: "f"): digit - UInt8(ascii: "a") + 10
-        default: nil
         }
     }
 }

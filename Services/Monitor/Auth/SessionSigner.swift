@@ -19,7 +19,7 @@ struct SessionSigner: Sendable {
     /// The tag, as lowercase hex, of `parts` under the label `purpose` (parts never contain NUL).
     func tag(_ purpose: String, _ parts: [String]) -> String {
         let message = ([purpose] + parts).joined(separator: "\u{0}")
-        return Self.hex(HMACSHA256.authenticationCode(for: Array(message.utf8), key: key))
+        return Hex.string(HMACSHA256.authenticationCode(for: Array(message.utf8), key: key))
     }
 
     /// Whether `tag` is the tag of `parts` under `purpose`, compared in constant time.
@@ -42,12 +42,5 @@ struct SessionSigner: Sendable {
         let parts = text.split(separator: ".", omittingEmptySubsequences: false)
         guard parts.count == 2, SessionStore.isWellFormed(String(parts[0])), SessionStore.isWellFormed(String(parts[1])) else { return nil }
         return verify(String(parts[1]), purpose, [String(parts[0])]) ? String(parts[0]) : nil
-    }
-
-    static func hex(_ bytes: [UInt8]) -> String {
-        bytes.map { byte in
-            let digits = String(byte, radix: 16)
-            return digits.count == 1 ? "0" + digits : digits
-        }.joined()
     }
 }

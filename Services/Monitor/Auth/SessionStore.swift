@@ -34,7 +34,7 @@ struct SessionStore: Sendable {
         try await create(scope: scope, fingerprint: fingerprint(tokenHash))
     }
 
-    private func fingerprint(_ tokenHash: [UInt8]) -> String { signer.fingerprint(ofToken: SessionSigner.hex(tokenHash)) }
+    private func fingerprint(_ tokenHash: [UInt8]) -> String { signer.fingerprint(ofToken: Hex.string(tokenHash)) }
 
     private func create(scope: Scope, fingerprint: String) async throws -> (session: Session, cookie: String) {
         let at = now().milliseconds
@@ -124,7 +124,7 @@ struct SessionStore: Sendable {
 
     /// 32 random bytes from OpenSSL's generator, as hex.
     static func randomToken() -> String {
-        SessionSigner.hex(SecureRandom.bytes(count: 32))
+        Hex.string(SecureRandom.bytes(count: 32))
     }
 
     static func isWellFormed(_ token: String) -> Bool {
