@@ -23,7 +23,7 @@ public struct DeadLetterQueue: Sendable {
             ("reason", .init(String(rejected.reason.prefix(1000)))), ("deliveries", .init(rejected.deliveries)),
             ("at", .init(ISO8601.format(Date()))),
         ]
-        for name in ["type", "v", "body", "rid"] {
+        for name in StreamEnvelope.messageFields {
             if let value = rejected.entry.fields[name] { fields.append((name, .init(bytes: value))) }
         }
         try await redis.xadd(stream, fields: fields)
@@ -54,7 +54,7 @@ public struct DeadLetterQueue: Sendable {
             let origin = entry.string("origin")
         else { return nil }
         var fields: [(String, RedisArgument)] = []
-        for name in ["type", "v", "body", "rid"] {
+        for name in StreamEnvelope.messageFields {
             if let value = entry.fields[name] { fields.append((name, .init(bytes: value))) }
         }
         let newID = try await redis.xadd(origin, fields: fields)

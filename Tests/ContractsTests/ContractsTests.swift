@@ -176,14 +176,14 @@ struct HoldingsTableTests {
         #expect(decoded.holdings[0].costValue == Decimal(string: "0.000382488")!)
         #expect(decoded.holdings[1].split?.total == 16)
         #expect(decoded.holdings[3].costValue == 161_050 && decoded.holdings[3].marketValue == 161_050)
-        #expect(try HoldingsTable.decode("") == [])
+        #expect(try HoldingsTable.decode([]) == [])
     }
 
     @Test("a malformed table names the line and field")
     func errors() {
         func message(_ table: String) -> String? {
             do {
-                _ = try HoldingsTable.decode(table)
+                _ = try HoldingsTable.decode(Array(table.utf8))
                 return nil
             } catch {
                 return "\(error)"

@@ -139,7 +139,7 @@ struct SnapshotWriteTests {
         let reasons = try await letters.list(count: 10).map(\.reason)
         #expect(reasons.contains("the entry has no 'type' field"))
         #expect(reasons.contains("the 'job.result' body is not valid JSON"))
-        #expect(reasons.contains("version 99 of 'job.result' is not supported; this consumer reads version 1"))
+        #expect(reasons.contains("version 99 of 'job.result' is not supported; this consumer reads versions 1 to 2"))
         #expect(reasons.contains { $0.contains("field 'jobID' must be an integer") })
         #expect(reasons.contains { $0.contains("over the 8 MiB limit") })
         #expect(reasons.contains { $0.contains("has currency 'RUPEES', not an ISO 4217 code") })

@@ -167,7 +167,7 @@ struct JobRunner: Sendable {
             ("group", .init(StreamNames.Group.gateway)),
             ("reason", .init(String(reason.prefix(1000)))), ("deliveries", .init(delivery.deliveries)), ("at", .init(ISO8601.format(Date()))),
         ]
-        for name in ["type", "v", "body", "rid"] {
+        for name in StreamEnvelope.messageFields {
             if let value = delivery.fields[name] { fields.append((name, .init(bytes: value))) }
         }
         return RedisPool.xaddArguments(StreamNames.deadLetters, fields: fields)

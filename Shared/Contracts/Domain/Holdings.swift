@@ -152,14 +152,20 @@ public struct HoldingsSnapshot: Codable, Sendable, Equatable {
         case sourceSnapshotID, asOf, holdings, notes
     }
 
+    /// In JSON the holdings are one `HoldingsTable` string; on a stream entry (`StreamEnvelope.tableApart` in `userInfo`)
+    /// they travel in the entry's own `table` field and the body leaves them out.
     public init(from decoder: any Decoder) throws {
         let container = try decoder.container(keyedBy: CodingKeys.self)
         sourceSnapshotID = try container.decode(String.self, forKey: .sourceSnapshotID)
         asOf = try container.decode(Date.self, forKey: .asOf)
-        do {
-            holdings = try HoldingsTable.decode(try container.decode(String.self, forKey: .holdings))
-        } catch let error as HoldingsTable.FormatError {
-            throw DecodingError.dataCorruptedError(forKey: .holdings, in: container, debugDescription: error.message)
+        if decoder.userInfo[StreamEnvelope.tableApart] as? Bool == true {
+            holdings = []
+        } else {
+            do {
+                holdings = try HoldingsTable.decode(Array(try container.decode(String.self, forKey: .holdings).utf8))
+            } catch let error as HoldingsTable.FormatError {
+                throw DecodingError.dataCorruptedError(forKey: .holdings, in: container, debugDescription: error.message)
+            }
         }
         notes = try container.decodeIfPresent([SnapshotNote].self, forKey: .notes) ?? []
     }
@@ -168,7 +174,9 @@ public struct HoldingsSnapshot: Codable, Sendable, Equatable {
         var container = encoder.container(keyedBy: CodingKeys.self)
         try container.encode(sourceSnapshotID, forKey: .sourceSnapshotID)
         try container.encode(asOf, forKey: .asOf)
-        try container.encode(HoldingsTable.encode(holdings), forKey: .holdings)
+        if encoder.userInfo[StreamEnvelope.tableApart] as? Bool != true {
+            try container.encode(String(decoding: HoldingsTable.encode(holdings), as: UTF8.self), forKey: .holdings)
+        }
         if !notes.isEmpty { try container.encode(notes, forKey: .notes) }
     }
 }

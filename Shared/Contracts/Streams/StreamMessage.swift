@@ -2,14 +2,32 @@ import FoundationEssentials
 
 /// A message carried on a Redis stream: a `Codable` body with a type name and a version.
 ///
-/// On the stream an entry has the fields `type`, `v` (version), `body` (JSON) and `rid`
-/// (the request id, when there is one). A consumer dead-letters an entry whose type or version it
-/// does not understand, or whose body does not decode, with the reason; it never crashes on one.
+/// On the stream an entry has the fields `type`, `v` (version), `body` (JSON), `table` (bulk rows
+/// carried beside the JSON, when the message has them) and `rid` (the request id, when there is one).
+/// A consumer dead-letters an entry whose type or version it does not understand, or whose body or
+/// table does not decode, with the reason; it never crashes on one.
 public protocol StreamMessage: Codable, Sendable {
     /// The type name in the `type` field, e.g. `job`.
     static var messageType: String { get }
-    /// The version this code writes and reads.
+    /// The version this code writes (and reads).
     static var version: Int { get }
+    /// The oldest version this code still reads (entries written before an upgrade); `version` by default.
+    static var oldestReadableVersion: Int { get }
+    /// Rows carried in the entry's own `table` field instead of inside the JSON body, where they would be
+    /// escaped by the writer and un-escaped by the reader (a snapshot's holdings); `nil` for most messages.
+    /// The body leaves out what the table carries (its encoder's `userInfo` has `StreamEnvelope.tableApart`).
+    var streamTable: [UInt8]? { get }
+    /// Takes back the `table` field (`nil` when the entry has none) after the body decoded from an entry of `version`;
+    /// throws `StreamDecodingError` with the reason when it is malformed or missing.
+    mutating func takeStreamTable(_ table: [UInt8]?, version: Int) throws
+}
+
+extension StreamMessage {
+    public static var oldestReadableVersion: Int { version }
+    public var streamTable: [UInt8]? { nil }
+    public mutating func takeStreamTable(_ table: [UInt8]?, version: Int) throws {
+        if table != nil { throw StreamDecodingError("a '\(Self.messageType)' entry carries no 'table' field") }
+    }
 }
 
 /// Stream and group names. Keys carry a hash tag so a broker's keys share a Redis Cluster slot.
@@ -51,18 +69,29 @@ public struct StreamDecodingError: Error, CustomStringConvertible, Sendable, Equ
 
 /// Encodes and decodes the fields of a stream entry.
 public enum StreamEnvelope {
-    /// Largest body accepted (and written): 8 MiB.
+    /// Largest body and table accepted (and written), together: 8 MiB.
     public static let maximumBodySize = 8 << 20
+
+    /// The fields that make up a message, in the order they are written: what a dead letter keeps and a retry puts back.
+    public static let messageFields = ["type", "v", "body", "table", "rid"]
+
+    /// Set in an encoder's `userInfo` when the message's `streamTable` travels in its own field: the body leaves those rows out.
+    public static let tableApart = CodingUserInfoKey(rawValue: "psync.stream.tableApart")!
 
     /// The fields of an entry carrying `message`.
     public static func fields<Message: StreamMessage>(_ message: Message, requestID: String? = nil) throws -> [(String, [UInt8])] {
-        let body = try JSONCoding.encode(message)
-        guard body.count <= maximumBodySize else {
-            throw StreamDecodingError("a \(Message.messageType) message of \(body.count) bytes exceeds the \(maximumBodySize >> 20) MiB limit")
+        let encoder = JSONCoding.encoder()
+        let table = message.streamTable
+        if table != nil { encoder.userInfo[tableApart] = true }
+        let body = Array(try encoder.encode(message))
+        let size = body.count + (table?.count ?? 0)
+        guard size <= maximumBodySize else {
+            throw StreamDecodingError("a \(Message.messageType) message of \(size) bytes exceeds the \(maximumBodySize >> 20) MiB limit")
         }
         var fields: [(String, [UInt8])] = [
             ("type", Array(Message.messageType.utf8)), ("v", Array(String(Message.version).utf8)), ("body", body),
         ]
+        if let table { fields.append(("table", table)) }
         if let requestID { fields.append(("rid", Array(requestID.utf8))) }
         return fields
     }
@@ -77,16 +106,24 @@ public enum StreamEnvelope {
         guard let versionField = fields["v"], let version = Int(String(decoding: versionField, as: UTF8.self)) else {
             throw StreamDecodingError("the entry has no numeric 'v' (version) field")
         }
-        guard version == Message.version else {
-            throw StreamDecodingError("version \(version) of '\(name)' is not supported; this consumer reads version \(Message.version)")
+        guard (Message.oldestReadableVersion...Message.version).contains(version) else {
+            let readable =
+                Message.oldestReadableVersion == Message.version
+                ? "version \(Message.version)" : "versions \(Message.oldestReadableVersion) to \(Message.version)"
+            throw StreamDecodingError("version \(version) of '\(name)' is not supported; this consumer reads \(readable)")
         }
         guard let body = fields["body"] else { throw StreamDecodingError("the entry has no 'body' field") }
-        guard body.count <= maximumBodySize else {
-            throw StreamDecodingError("the body is \(body.count) bytes, over the \(maximumBodySize >> 20) MiB limit")
+        let table = fields["table"]
+        let size = body.count + (table?.count ?? 0)
+        guard size <= maximumBodySize else {
+            throw StreamDecodingError(
+                "\(table == nil ? "the body is" : "the body and table are") \(size) bytes, over the \(maximumBodySize >> 20) MiB limit")
         }
-        let message: Message
+        var message: Message
         do {
-            message = try JSONCoding.decode(Message.self, from: body)
+            let decoder = JSONCoding.decoder()
+            if table != nil { decoder.userInfo[tableApart] = true }
+            message = try decoder.decode(Message.self, from: Data(body))
         } catch DecodingError.dataCorrupted(let context) where context.codingPath.isEmpty {
             throw StreamDecodingError("the '\(name)' body is not valid JSON")
         } catch let error as DecodingError {
@@ -94,6 +131,7 @@ public enum StreamEnvelope {
         } catch {
             throw StreamDecodingError("the '\(name)' body is not valid JSON")
         }
+        try message.takeStreamTable(table, version: version)
         let requestID = fields["rid"].map { String(decoding: $0, as: UTF8.self) }.flatMap { RequestID.isValid($0) ? $0 : nil }
         return (message, requestID)
     }

@@ -17,8 +17,8 @@ public enum HoldingsTable {
         public var description: String { message }
     }
 
-    /// The table for `holdings`.
-    public static func encode(_ holdings: [Holding]) -> String {
+    /// The table for `holdings`, as UTF-8.
+    public static func encode(_ holdings: [Holding]) -> [UInt8] {
         var bytes: [UInt8] = []
         bytes.reserveCapacity(holdings.count * 160)
         for holding in holdings {
@@ -39,13 +39,12 @@ public enum HoldingsTable {
             append(holding.multiplier?.exactText, to: &bytes)
             append(holding.meta?.text, to: &bytes, last: true)
         }
-        return String(decoding: bytes, as: UTF8.self)
+        return bytes
     }
 
-    /// The holdings in `table`; throws with the line and field at fault.
-    public static func decode(_ table: String) throws -> [Holding] {
-        var table = table
-        return try table.withUTF8 { bytes in
+    /// The holdings in `table` (UTF-8); throws with the line and field at fault.
+    public static func decode(_ table: [UInt8]) throws -> [Holding] {
+        try table.withUnsafeBufferPointer { bytes in
             var holdings: [Holding] = []
             var fields: [String?] = []
             fields.reserveCapacity(columns)
