@@ -7,7 +7,7 @@ import PostgresClient
 public final class PostgresServer: @unchecked Sendable {
     // @unchecked Sendable: `child` is replaced only by restart(), which tests call from one task.
     /// The port it listens on.
-    public let port: Int
+    public private(set) var port: Int
     /// Data, socket and log folder.
     public let directory: String
     private let binDirectory: String
@@ -22,7 +22,7 @@ public final class PostgresServer: @unchecked Sendable {
         if getuid() == 0 { try await Self.run("/bin/chown", ["-R", "postgres:postgres", directory]) }
         try await Self.run(
             binDirectory + "/initdb", ["-D", directory + "/data", "-U", "postgres", "-A", "trust", "-E", "UTF8", "--no-sync"], asPostgres: true)
-        try await start()
+        try await startOnFreePort()
     }
 
     /// The URL for database `database` as the superuser.
@@ -54,6 +54,19 @@ public final class PostgresServer: @unchecked Sendable {
         _ = await child?.waitForExit(timeout: .seconds(20))
         await child?.stop()
         child = nil
+    }
+
+    /// Starts on `port`, or on another free one when someone took it first: a port found free can be taken before the
+    /// server binds it (another test's server, an outgoing connection's ephemeral port).
+    private func startOnFreePort() async throws {
+        for attempt in 1...5 {
+            do {
+                return try await start()
+            } catch  where attempt < 5 && child?.output().contains("already in use") == true {
+                await child?.stop()
+                port = try freePort()
+            }
+        }
     }
 
     /// Stops and starts it again on the same port and data.

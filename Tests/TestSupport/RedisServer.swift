@@ -12,7 +12,7 @@ public final class RedisServer: @unchecked Sendable {
     /// The operator user, allowed everything: what tests use to look into Redis and to plant data.
     public static let adminUser = "psync-admin"
     /// The port it listens on.
-    public let port: Int
+    public private(set) var port: Int
     /// Its data and log folder.
     public let directory: String
     /// The users' password files (one per user, mode 0600) and the rendered ACL file.
@@ -31,7 +31,7 @@ public final class RedisServer: @unchecked Sendable {
         secrets = directory + "/acl"
         self.appendOnly = appendOnly
         try await Self.render(secrets, brokers: [])
-        try await start()
+        try await startOnFreePort()
     }
 
     /// `redis://127.0.0.1:PORT/0`, with no credentials: a service adds its own (see `environment(for:arguments:)`).
@@ -127,6 +127,19 @@ public final class RedisServer: @unchecked Sendable {
     public func stop() async {
         await child?.stop()
         child = nil
+    }
+
+    /// Starts on `port`, or on another free one when someone took it first: a port found free can be taken before the
+    /// server binds it (another test's server, an outgoing connection's ephemeral port).
+    private func startOnFreePort() async throws {
+        for attempt in 1...5 {
+            do {
+                return try await start()
+            } catch  where attempt < 5 && child?.output().contains("already in use") == true {
+                await child?.stop()
+                port = try freePort()
+            }
+        }
     }
 
     /// Stops and starts it again on the same port and folder.
