@@ -44,9 +44,8 @@ func buildGateway(_ configuration: GatewayConfiguration, metrics: MetricsRegistr
     environment.variantURLs = configuration.variantURLs
     environment.maximumResponseSize = configuration.brokerMaxBody
     environment.retryAfterLimit = configuration.retryAfterMax
-    environment.observe = { status in
-        Counter(label: "psync_broker_http_responses_total", dimensions: [("broker", broker), ("status", status)]).increment()
-    }
+    let responses = CounterFamily(label: "psync_broker_http_responses_total", fixed: [("broker", broker)], dimension: "status")
+    environment.observe = { status in responses.increment(status) }
     guard let adapter = BrokerRegistry.adapter(for: broker, environment: environment) else {
         throw ConfigurationError("no adapter for broker \(broker)")
     }

@@ -53,6 +53,7 @@ struct JobWorker: Service {
         let inFlight = InFlightJobs()
         let broker = configuration.broker
         let durations = Timer(label: "psync_job_duration_seconds", dimensions: [("broker", broker)])
+        let outcomes = CounterFamily(label: "psync_jobs_total", fixed: [("broker", broker)], dimension: "outcome")
         let clock = ContinuousClock()
         await withDiscardingTaskGroup { group in
             var lastClaim = clock.now - configuration.claimIdle
@@ -134,7 +135,7 @@ struct JobWorker: Service {
                         let written = await write(completion.commands)
                         stats.finished(succeeded: completion.outcome == .succeeded)
                         durations.record(duration: ContinuousClock.now - started)
-                        Counter(label: "psync_jobs_total", dimensions: [("broker", broker), ("outcome", completion.outcome.rawValue)]).increment()
+                        outcomes.increment(completion.outcome.rawValue)
                         if !written { logger.warning("a job's outcome could not be written; it stays pending and will run again") }
                     }
                 }
