@@ -64,6 +64,12 @@ public struct CopyRows: Sendable {
         bytes += value
     }
 
+    /// Appends one or more fields that `write` puts down already in COPY text form (escaped, tab-separated).
+    public mutating func appendEscaped(_ write: (inout [UInt8]) -> Void) {
+        startField()
+        write(&bytes)
+    }
+
     /// `text` escaped for COPY, to pass to `append(escaped:)` many times.
     public static func escape(_ text: String) -> [UInt8] {
         var rows = CopyRows()

@@ -55,22 +55,7 @@ enum SnapshotInsert {
                 copy.append(snapshotID)
                 copy.append(line)
                 copy.append(input.accountID)
-                copy.append(holding.symbol)
-                copy.append(holding.exchange)
-                copy.append(holding.isin)
-                copy.append(holding.assetType.rawValue)
-                copy.append(holding.quantity)
-                copy.append(holding.averagePrice)
-                copy.append(holding.lastPrice)
-                copy.append(holding.currency)
-                copy.append(holding.costValue)
-                copy.append(holding.marketValue)
-                copy.append(holding.split?.free)
-                copy.append(holding.split?.unsettled)
-                copy.append(holding.split?.pledged)
-                copy.append(holding.lot?.rawValue)
-                copy.append(holding.multiplier)
-                copy.append(holding.meta?.text)
+                copy.appendEscaped { HoldingsTable.appendFields(of: holding, to: &$0) }
                 copy.append(escaped: source)
                 copy.append(escaped: asOf)
                 copy.endRow()
@@ -107,6 +92,7 @@ enum SnapshotInsert {
         return stored
     }
 
+    /// The 16 between `account_id` and `source_snapshot_id` are `HoldingsTable`'s fields, in its order.
     static let holdingColumns = [
         "snapshot_id", "line", "account_id", "symbol", "exchange", "isin", "asset_type", "quantity", "avg_price", "last_price", "currency",
         "cost_value", "market_value", "free_quantity", "unsettled_quantity", "pledged_quantity", "lot", "multiplier", "meta",

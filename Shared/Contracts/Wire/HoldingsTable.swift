@@ -22,24 +22,31 @@ public enum HoldingsTable {
         var bytes: [UInt8] = []
         bytes.reserveCapacity(holdings.count * 160)
         for holding in holdings {
-            append(holding.symbol, to: &bytes)
-            append(holding.exchange, to: &bytes)
-            append(holding.isin, to: &bytes)
-            append(holding.assetType.rawValue, to: &bytes)
-            append(holding.quantity.exactText, to: &bytes)
-            append(holding.averagePrice.exactText, to: &bytes)
-            append(holding.lastPrice?.exactText, to: &bytes)
-            append(holding.currency, to: &bytes)
-            append(holding.costValue.exactText, to: &bytes)
-            append(holding.marketValue?.exactText, to: &bytes)
-            append(holding.split?.free.exactText, to: &bytes)
-            append(holding.split?.unsettled.exactText, to: &bytes)
-            append(holding.split?.pledged.exactText, to: &bytes)
-            append(holding.lot?.rawValue, to: &bytes)
-            append(holding.multiplier?.exactText, to: &bytes)
-            append(holding.meta?.text, to: &bytes, last: true)
+            appendFields(of: holding, to: &bytes)
+            bytes.append(UInt8(ascii: "\n"))
         }
         return bytes
+    }
+
+    /// One holding's line without its newline: the 16 fields, tab-separated and escaped. The same text is a
+    /// run of columns of a Postgres `COPY … FROM STDIN` row (persistence writes snapshots' rows with it).
+    public static func appendFields(of holding: Holding, to bytes: inout [UInt8]) {
+        append(holding.symbol, to: &bytes)
+        append(holding.exchange, to: &bytes)
+        append(holding.isin, to: &bytes)
+        append(holding.assetType.rawValue, to: &bytes)
+        append(holding.quantity.exactText, to: &bytes)
+        append(holding.averagePrice.exactText, to: &bytes)
+        append(holding.lastPrice?.exactText, to: &bytes)
+        append(holding.currency, to: &bytes)
+        append(holding.costValue.exactText, to: &bytes)
+        append(holding.marketValue?.exactText, to: &bytes)
+        append(holding.split?.free.exactText, to: &bytes)
+        append(holding.split?.unsettled.exactText, to: &bytes)
+        append(holding.split?.pledged.exactText, to: &bytes)
+        append(holding.lot?.rawValue, to: &bytes)
+        append(holding.multiplier?.exactText, to: &bytes)
+        append(holding.meta?.text, to: &bytes, last: true)
     }
 
     /// The holdings in `table` (UTF-8); throws with the line and field at fault.
@@ -161,6 +168,6 @@ public enum HoldingsTable {
         } else {
             bytes += [UInt8(ascii: "\\"), UInt8(ascii: "N")]
         }
-        bytes.append(last ? UInt8(ascii: "\n") : UInt8(ascii: "\t"))
+        if !last { bytes.append(UInt8(ascii: "\t")) }
     }
 }
