@@ -64,6 +64,8 @@ let package = Package(
         .package(url: "https://github.com/swift-server/swift-service-lifecycle.git", from: "2.13.0"),
         // Statement import (BOM, quoted newlines, CRLF): SwiftCSV, in the local package mirror at 0.10.0.
         .package(url: "https://github.com/swiftcsv/SwiftCSV.git", from: "0.10.0"),
+        // Micro-benchmarks (time and allocations per operation); the interposer counts mallocs on Linux.
+        .package(url: "https://github.com/ordo-one/benchmark.git", from: "1.38.1", traits: ["MallocInterposer"]),
     ],
     targets: [
         // C libraries from Debian, each wrapped once by one Swift module below.
@@ -117,12 +119,23 @@ let package = Package(
             dependencies: ["RedisClient", "PostgresClient", "Contracts", "RPC", "CurlClient", "Streams", "SandboxData", "Cryptography", logging],
             path: "Tests/TestSupport",
             swiftSettings: swiftSettings),
+        // Benchmarks against a running stack (`psync-bench`), and micro-benchmarks of the hot functions
+        // (`swift package benchmark --target Micro`; ordo-one's plugin looks for targets in a folder named Benchmarks).
         .executableTarget(
             name: "Benchmarks",
             dependencies: ["TestSupport", "RPC", "Contracts", "CurlClient", "RedisClient", "PostgresClient", "Streams", argumentParser],
-            path: "Tests/Benchmarks",
-            exclude: ["results.json"],
+            path: "Tests/Benchmarks/Stack",
             swiftSettings: swiftSettings
+        ),
+        .executableTarget(
+            name: "Micro",
+            dependencies: [
+                .product(name: "Benchmark", package: "benchmark"), "Brokers", "Contracts", "CurlClient", "PostgresClient", "RedisClient",
+                "TestSupport",
+            ],
+            path: "Tests/Benchmarks/Micro",
+            swiftSettings: swiftSettings,
+            plugins: [.plugin(name: "BenchmarkPlugin", package: "benchmark")]
         ),
         .executableTarget(
             name: "Chaos",

@@ -99,8 +99,8 @@ public struct BrokerEnvironment: Sendable {
     public var baseURL: String
     /// Base URLs of other variants by name (Alpaca's `paper`); an account picks one with its `environment` credential field.
     public var variantURLs: [String: String] = [:]
-    /// The shared HTTP client (libcurl multi, keep-alive).
-    public var http: HTTPClient
+    /// What sends broker calls: the shared HTTP client (libcurl multi, keep-alive), or a canned one in a benchmark.
+    public var http: any HTTPTransport
     /// Longest wait for one broker call, a body that drips included.
     public var timeout: Duration
     /// Largest response body accepted from the broker; a larger one is a permanent error.
@@ -118,7 +118,7 @@ public struct BrokerEnvironment: Sendable {
 
     public init(
         baseURL: String,
-        http: HTTPClient,
+        http: any HTTPTransport,
         timeout: Duration = .seconds(10),
         options: [String: String] = [:],
         now: @escaping @Sendable () -> Date = { Date() },

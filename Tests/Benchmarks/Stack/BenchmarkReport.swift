@@ -4,6 +4,7 @@ import Foundation
 struct BenchmarkReport {
     /// The repository root (found from this file's path at build time).
     static let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
+        .deletingLastPathComponent()
 
     let section: String
     let command: String
