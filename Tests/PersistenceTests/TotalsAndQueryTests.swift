@@ -203,6 +203,8 @@ struct RetentionTests {
             return runs == 0 && snapshots == 1
         }
         #expect(try await fixture.count("SELECT count(*)::int FROM jobs") == 0)
+        // The purged snapshot's rows went with it (a statement trigger, not a per-row foreign key: migration 0007).
+        #expect(try await fixture.count("SELECT count(*)::int FROM holdings") == 2)
         let current = try await fixture.admin.call(PersistenceAPI.accountHoldings, ByID(id: accounts[0].id))
         #expect(current.holdings.count == 2)
         await fixture.stop()
