@@ -69,6 +69,7 @@ bench: deps ## Benchmarks (release build); figures go to BENCHMARKS.md and Tests
 	rm -rf .build/micro && mkdir -p .build/micro
 	swift package --disable-sandbox benchmark --target Micro --format histogramPercentiles --path .build/micro --no-progress
 	.build/release/psync-bench micro --input .build/micro
+	Tests/Benchmarks/Scripts/copy-formats.sh
 	.build/release/psync-bench e2e $(if $(filter large,$(BENCH_SCALE)),--large --tuned-setting PSYNC_RESULT_BATCH_SIZE=500 --tuned-setting PSYNC_ACCOUNT_CONCURRENCY=0,)
 
 compose-test: ## The compose stack, offline and on loopback only, with 3 SANDBOX gateway replicas (needs root)
