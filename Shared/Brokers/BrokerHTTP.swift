@@ -91,10 +91,9 @@ struct BrokerHTTP: Sendable {
         return .permanent("HTTP \(status) from \(broker): \(detail)", status: status)
     }
 
-    /// Decodes a 2xx body as `T` (with `decoder`, snake_case keys by default); anything else is a permanent error saying what was wrong.
-    func decode<T: Decodable>(
-        _ type: T.Type, from response: HTTPClientResponse, what: String, decoder: JSONDecoder = BrokerJSON.decoder()
-    ) throws -> T {
+    /// Decodes a 2xx body as `T` with `BrokerJSON.decoder()` (keys as `T`'s `CodingKeys` spell them); anything else is a
+    /// permanent error saying what was wrong.
+    func decode<T: Decodable>(_ type: T.Type, from response: HTTPClientResponse, what: String) throws -> T {
         if Self.looksLikeHTML(response.body) {
             throw BrokerError.permanent(
                 "\(broker) answered \(what) with an HTML page instead of JSON (HTTP \(response.status))", status: response.status)
@@ -103,7 +102,7 @@ struct BrokerHTTP: Sendable {
             throw BrokerError.permanent("\(broker) answered \(what) with \(problem)", status: response.status)
         }
         do {
-            return try decoder.decode(T.self, from: Data(response.body))
+            return try BrokerJSON.decoder().decode(T.self, from: Data(response.body))
         } catch let error as DecodingError {
             throw BrokerError.permanent(
                 "\(broker) answered \(what) with JSON that is not the expected shape: \(error.fieldMessage)", status: response.status)
@@ -118,17 +117,12 @@ struct BrokerHTTP: Sendable {
     }
 }
 
-/// Decoding of brokers' JSON: snake_case keys, unknown fields ignored, numbers read exactly into `Decimal`.
+/// Decoding of brokers' JSON: keys exactly as each wire type's `CodingKeys` spell the broker's (`t1_quantity`,
+/// `avgCostPrice`), unknown fields ignored, numbers read exactly into `Decimal`.
 enum BrokerJSON {
+    /// The one decoder of broker bodies. It converts no keys: converting snake_case keys was about a third of the cost
+    /// of decoding a holdings list, ~12% of the gateway's CPU per job (SANDBOX), so wire types spell their keys instead.
     static func decoder() -> JSONDecoder {
-        let decoder = JSONDecoder()
-        decoder.keyDecodingStrategy = .convertFromSnakeCase
-        return decoder
-    }
-
-    /// A decoder for types whose `CodingKeys` spell the broker's keys: no key conversion, which is about
-    /// a third of the cost of decoding a holdings list (hot path: one per job).
-    static func exactKeysDecoder() -> JSONDecoder {
         JSONDecoder()
     }
 

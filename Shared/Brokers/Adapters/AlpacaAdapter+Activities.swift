@@ -21,6 +21,13 @@ extension AlpacaAdapter {
         let qty: String?
         let price: String?
         let netAmount: String?
+
+        enum CodingKeys: String, CodingKey {
+            case id, date, symbol, side, qty, price
+            case activityType = "activity_type"
+            case transactionTime = "transaction_time"
+            case netAmount = "net_amount"
+        }
     }
 
     /// The largest page Alpaca serves.

@@ -39,11 +39,25 @@ public struct AlpacaAdapter: BrokerAdapter {
         let currentPrice: String?
         let costBasis: String?
         let marketValue: String?
+
+        enum CodingKeys: String, CodingKey {
+            case symbol, exchange, side, qty
+            case assetClass = "asset_class"
+            case avgEntryPrice = "avg_entry_price"
+            case currentPrice = "current_price"
+            case costBasis = "cost_basis"
+            case marketValue = "market_value"
+        }
     }
 
     struct Account: Decodable {
         let id: String?
         let accountNumber: String?
+
+        enum CodingKeys: String, CodingKey {
+            case id
+            case accountNumber = "account_number"
+        }
     }
 
     let environment: BrokerEnvironment

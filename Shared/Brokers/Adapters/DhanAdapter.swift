@@ -71,7 +71,7 @@ public struct DhanAdapter: BrokerAdapter {
     }
 
     static func errorBody(_ body: [UInt8]) -> ErrorBody? {
-        try? BrokerJSON.exactKeysDecoder().decode(ErrorBody.self, from: Data(body))
+        try? BrokerJSON.decoder().decode(ErrorBody.self, from: Data(body))
     }
 
     func headers(_ credentials: BrokerCredentials) throws -> [(String, String)] {
@@ -83,7 +83,7 @@ public struct DhanAdapter: BrokerAdapter {
     public func holdings(_ credentials: BrokerCredentials) async throws -> HoldingsSnapshot {
         let asOf = environment.now()
         let response = try await http.get("/v2/holdings", headers: try headers(credentials), credentials: credentials)
-        let items = try http.decode([Holding].self, from: response, what: "holdings", decoder: BrokerJSON.exactKeysDecoder())
+        let items = try http.decode([Holding].self, from: response, what: "holdings")
         let raw = BrokerJSON.rawItems(response.body)
         var holdings: [Contracts.Holding] = []
         var notes: [SnapshotNote] = []
@@ -114,7 +114,7 @@ public struct DhanAdapter: BrokerAdapter {
     public func positions(_ credentials: BrokerCredentials) async throws -> HoldingsSnapshot {
         let asOf = environment.now()
         let response = try await http.get("/v2/positions", headers: try headers(credentials), credentials: credentials)
-        let items = try http.decode([Position].self, from: response, what: "positions", decoder: BrokerJSON.exactKeysDecoder())
+        let items = try http.decode([Position].self, from: response, what: "positions")
         let raw = BrokerJSON.rawItems(response.body)
         let holdings = items.enumerated().compactMap { index, item -> Contracts.Holding? in
             guard item.netQty != 0 else { return nil }
@@ -128,7 +128,7 @@ public struct DhanAdapter: BrokerAdapter {
 
     public func verify(_ credentials: BrokerCredentials) async throws -> BrokerProfile {
         let response = try await http.get("/v2/profile", headers: try headers(credentials), credentials: credentials)
-        let profile = try http.decode(Profile.self, from: response, what: "the profile", decoder: BrokerJSON.exactKeysDecoder())
+        let profile = try http.decode(Profile.self, from: response, what: "the profile")
         return BrokerProfile(userID: profile.dhanClientId, name: nil, email: nil)
     }
 

@@ -1,6 +1,7 @@
 import FoundationEssentials
 
 /// Kite Connect v3 wire types (only the fields we use; Kite adds fields freely, and unknown ones are ignored).
+/// `CodingKeys` spell Kite's snake_case keys exactly: `BrokerJSON.decoder()` converts no keys.
 enum Kite {
     struct Envelope<Payload: Decodable>: Decodable {
         let status: String
@@ -11,6 +12,11 @@ enum Kite {
         let status: String?
         let message: String?
         let errorType: String?
+
+        enum CodingKeys: String, CodingKey {
+            case status, message
+            case errorType = "error_type"
+        }
     }
 
     /// A `/portfolio/holdings` item. What a person holds is `quantity` (free) + `t1_quantity` (bought, not yet
@@ -29,6 +35,15 @@ enum Kite {
         let lastPrice: Decimal?
         let pnl: Decimal?
         let mtf: MarginTrading?
+
+        enum CodingKeys: String, CodingKey {
+            case tradingsymbol, exchange, isin, product, quantity, pnl, mtf
+            case instrumentToken = "instrument_token"
+            case t1Quantity = "t1_quantity"
+            case collateralQuantity = "collateral_quantity"
+            case averagePrice = "average_price"
+            case lastPrice = "last_price"
+        }
     }
 
     /// The `mtf` object of a holding: shares bought under the margin trading facility, with their own average price
@@ -39,6 +54,13 @@ enum Kite {
         let averagePrice: Decimal?
         let value: Decimal?
         let initialMargin: Decimal?
+
+        enum CodingKeys: String, CodingKey {
+            case quantity, value
+            case usedQuantity = "used_quantity"
+            case averagePrice = "average_price"
+            case initialMargin = "initial_margin"
+        }
     }
 
     struct MutualFundHolding: Decodable {
@@ -48,6 +70,12 @@ enum Kite {
         let averagePrice: Decimal
         let lastPrice: Decimal?
         let quantity: Decimal
+
+        enum CodingKeys: String, CodingKey {
+            case folio, fund, tradingsymbol, quantity
+            case averagePrice = "average_price"
+            case lastPrice = "last_price"
+        }
     }
 
     struct Positions: Decodable {
@@ -65,6 +93,13 @@ enum Kite {
         let multiplier: Decimal?
         let averagePrice: Decimal
         let lastPrice: Decimal?
+
+        enum CodingKeys: String, CodingKey {
+            case tradingsymbol, exchange, product, quantity, multiplier
+            case instrumentToken = "instrument_token"
+            case averagePrice = "average_price"
+            case lastPrice = "last_price"
+        }
     }
 
     struct Trade: Decodable {
@@ -77,16 +112,37 @@ enum Kite {
         let averagePrice: Decimal
         let fillTimestamp: String?
         let exchangeTimestamp: String?
+
+        enum CodingKeys: String, CodingKey {
+            case exchange, tradingsymbol, quantity
+            case tradeId = "trade_id"
+            case orderId = "order_id"
+            case transactionType = "transaction_type"
+            case averagePrice = "average_price"
+            case fillTimestamp = "fill_timestamp"
+            case exchangeTimestamp = "exchange_timestamp"
+        }
     }
 
     struct Profile: Decodable {
         let userId: String?
         let userName: String?
         let email: String?
+
+        enum CodingKeys: String, CodingKey {
+            case email
+            case userId = "user_id"
+            case userName = "user_name"
+        }
     }
 
     struct Session: Decodable {
         let userId: String?
         let accessToken: String
+
+        enum CodingKeys: String, CodingKey {
+            case userId = "user_id"
+            case accessToken = "access_token"
+        }
     }
 }

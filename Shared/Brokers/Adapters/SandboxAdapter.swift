@@ -19,7 +19,6 @@ public struct SandboxAdapter: BrokerAdapter {
         let error: Detail?
     }
 
-    /// Decoded with exact keys (`BrokerJSON.exactKeysDecoder`): holdings are the hot path.
     struct HoldingsBody: Decodable {
         let asOf: String?
         let holdings: [Item]
@@ -51,6 +50,11 @@ public struct SandboxAdapter: BrokerAdapter {
     struct TransactionsBody: Decodable {
         let transactions: [Transaction]
         let nextCursor: String?
+
+        enum CodingKeys: String, CodingKey {
+            case transactions
+            case nextCursor = "next_cursor"
+        }
     }
 
     struct Transaction: Decodable {
@@ -64,6 +68,11 @@ public struct SandboxAdapter: BrokerAdapter {
         let amount: String?
         let currency: String
         let executedAt: String
+
+        enum CodingKeys: String, CodingKey {
+            case id, type, symbol, exchange, isin, quantity, price, amount, currency
+            case executedAt = "executed_at"
+        }
     }
 
     struct Profile: Decodable {
@@ -90,7 +99,7 @@ public struct SandboxAdapter: BrokerAdapter {
 
     public func holdings(_ credentials: BrokerCredentials) async throws -> HoldingsSnapshot {
         let response = try await http.get("/sandbox/v1/holdings", headers: try headers(credentials), credentials: credentials)
-        let body = try http.decode(HoldingsBody.self, from: response, what: "holdings", decoder: BrokerJSON.exactKeysDecoder())
+        let body = try http.decode(HoldingsBody.self, from: response, what: "holdings")
         var asOf = environment.now()
         if let text = body.asOf {
             guard let time = BrokerTime.parseISO8601(text) else {

@@ -4,6 +4,8 @@ import FoundationEssentials
 /// https://upstox.com/developer/api-documentation/ (get-holdings, get-positions, get-historical-trades,
 /// get-trade-history, get-token, error-codes) and the upstox-python SDK's models (`docs/HoldingsData.md`,
 /// `PositionData.md`, `TradeHistoryResponse*.md`, `TradeData.md`, `TokenResponse.md`, `Problem.md`).
+/// `CodingKeys` spell Upstox's keys exactly (`BrokerJSON.decoder()` converts no keys): mostly snake_case, but an item
+/// carries both `tradingsymbol` and `trading_symbol`, and an error both `errorCode` and `error_code`.
 enum Upstox {
     struct Envelope<Payload: Decodable>: Decodable {
         let status: String
@@ -46,6 +48,15 @@ enum Upstox {
         let collateralQuantity: Decimal?
         let averagePrice: Decimal
         let lastPrice: Decimal?
+
+        enum CodingKeys: String, CodingKey {
+            case isin, exchange, tradingsymbol, quantity
+            case tradingSymbol = "trading_symbol"
+            case t1Quantity = "t1_quantity"
+            case collateralQuantity = "collateral_quantity"
+            case averagePrice = "average_price"
+            case lastPrice = "last_price"
+        }
     }
 
     /// `GET /v2/portfolio/short-term-positions` item: `quantity` is the net quantity, `multiplier` "The quantity/lot
@@ -62,6 +73,16 @@ enum Upstox {
         let buyPrice: Decimal?
         let sellPrice: Decimal?
         let lastPrice: Decimal?
+
+        enum CodingKeys: String, CodingKey {
+            case exchange, tradingsymbol, product, quantity, multiplier
+            case instrumentToken = "instrument_token"
+            case tradingSymbol = "trading_symbol"
+            case averagePrice = "average_price"
+            case buyPrice = "buy_price"
+            case sellPrice = "sell_price"
+            case lastPrice = "last_price"
+        }
     }
 
     /// `GET /v2/charges/historical-trades`: `data` plus `meta_data.page`.
@@ -69,6 +90,11 @@ enum Upstox {
         let status: String
         let data: [HistoricalTrade]
         let metaData: MetaData?
+
+        enum CodingKeys: String, CodingKey {
+            case status, data
+            case metaData = "meta_data"
+        }
     }
 
     struct MetaData: Decodable {
@@ -80,6 +106,13 @@ enum Upstox {
         let pageSize: Int?
         let totalRecords: Int?
         let totalPages: Int?
+
+        enum CodingKeys: String, CodingKey {
+            case pageNumber = "page_number"
+            case pageSize = "page_size"
+            case totalRecords = "total_records"
+            case totalPages = "total_pages"
+        }
     }
 
     /// A historical trade: `trade_date` is a date (`YYYY-mm-dd`), `amount` Upstox's own value of the trade.
@@ -95,6 +128,14 @@ enum Upstox {
         let isin: String?
         let symbol: String?
         let scripName: String?
+
+        enum CodingKeys: String, CodingKey {
+            case exchange, segment, quantity, amount, price, isin, symbol
+            case tradeId = "trade_id"
+            case tradeDate = "trade_date"
+            case transactionType = "transaction_type"
+            case scripName = "scrip_name"
+        }
     }
 
     /// `GET /v2/order/trades/get-trades-for-day` item: `exchange_timestamp` reads `03-Aug-2017 15:03:42` (IST).
@@ -107,17 +148,37 @@ enum Upstox {
         let averagePrice: Decimal
         let tradeId: String
         let exchangeTimestamp: String?
+
+        enum CodingKeys: String, CodingKey {
+            case exchange, tradingsymbol, quantity
+            case tradingSymbol = "trading_symbol"
+            case transactionType = "transaction_type"
+            case averagePrice = "average_price"
+            case tradeId = "trade_id"
+            case exchangeTimestamp = "exchange_timestamp"
+        }
     }
 
     struct Profile: Decodable {
         let userId: String?
         let userName: String?
         let email: String?
+
+        enum CodingKeys: String, CodingKey {
+            case email
+            case userId = "user_id"
+            case userName = "user_name"
+        }
     }
 
     /// `POST /v2/login/authorization/token`: the profile and the token at the top level, no envelope.
     struct Token: Decodable {
         let userId: String?
         let accessToken: String
+
+        enum CodingKeys: String, CodingKey {
+            case userId = "user_id"
+            case accessToken = "access_token"
+        }
     }
 }
