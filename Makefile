@@ -71,6 +71,8 @@ bench: deps ## Benchmarks (release build); figures go to BENCHMARKS.md and Tests
 	.build/release/psync-bench micro --input .build/micro
 	Tests/Benchmarks/Scripts/copy-formats.sh
 	.build/release/psync-bench e2e $(if $(filter large,$(BENCH_SCALE)),--large --tuned-setting PSYNC_RESULT_BATCH_SIZE=500 --tuned-setting PSYNC_ACCOUNT_CONCURRENCY=0,)
+	.build/release/psync-bench e2e --broker ZERODHA --accounts 10000
+	.build/release/psync-bench e2e --broker mixed --accounts 10000 --repeats 1
 
 compose-test: ## The compose stack, offline and on loopback only, with 3 SANDBOX gateway replicas (needs root)
 	swift build -c release $(SWIFT_BUILD_FLAGS)
