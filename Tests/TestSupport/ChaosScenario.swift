@@ -128,10 +128,13 @@ public struct ChaosScenario: Sendable {
         let dead = Array(doomed.prefix(configuration.deadAccounts))
         let refused = Array(doomed.dropFirst(configuration.deadAccounts).prefix(configuration.refusedAccounts))
         let hostile = Array(doomed.dropFirst(configuration.deadAccounts + configuration.refusedAccounts))
-        for account in hostile {
-            _ = try await stack.simulator("POST", "/sim/faults", #"{"token":"\#(Self.token(account))","responses":["1e400"]}"#)
-        }
         let attempts = Int(Self.defaultEnvironment.merging(configuration.environment) { _, new in new }["PSYNC_MAX_ATTEMPTS"] ?? "") ?? 5
+        for account in hostile {
+            // Hostile on every call, as the dead ones below: a job re-run after a kill or a takeover (its result never written)
+            // calls again, and with one hostile answer queued that call synced the account (a fresh-clone make test, 2026-12-03).
+            let answers = Array(repeating: "\"1e400\"", count: attempts * 20).joined(separator: ",")
+            _ = try await stack.simulator("POST", "/sim/faults", #"{"token":"\#(Self.token(account))","responses":[\#(answers)]}"#)
+        }
         for account in dead {
             // A broker that fails for good answers 503 to every call, not to a number of them: a job re-run after an
             // outage or a takeover (same attempt number) uses a 503 without using an attempt, and in one make test run
@@ -140,7 +143,8 @@ public struct ChaosScenario: Sendable {
             _ = try await stack.simulator("POST", "/sim/faults", #"{"token":"\#(Self.token(account))","responses":[\#(faults)]}"#)
         }
         for account in refused {
-            _ = try await stack.simulator("POST", "/sim/faults", #"{"token":"\#(Self.token(account))","responses":["auth"]}"#)
+            let refusals = Array(repeating: "\"auth\"", count: attempts * 20).joined(separator: ",")
+            _ = try await stack.simulator("POST", "/sim/faults", #"{"token":"\#(Self.token(account))","responses":[\#(refusals)]}"#)
         }
         log(
             "\(accounts.count) accounts in \(portfolios.count) portfolios; \(configuration.plan.count) faults planned; pace \(configuration.pace) jobs/s"
