@@ -13,6 +13,7 @@ func buildMonitor(_ configuration: MonitorConfiguration, metrics: MetricsRegistr
     let token = try configuration.service.tokens.ownToken(as: Principal(.monitor))
     let persistence = RPCClient(baseURL: configuration.persistenceURL, token: token, client: http, timeout: .seconds(30))
     let dispatcher = RPCClient(baseURL: configuration.dispatcherURL, token: token, client: http, timeout: .seconds(10))
+    let scheduler = RPCClient(baseURL: configuration.schedulerURL, token: token, client: http, timeout: .seconds(10))
     var app = ServiceApp(
         identity: ServiceIdentity(service: "psync-monitor"),
         configuration: configuration.service,
@@ -34,7 +35,7 @@ func buildMonitor(_ configuration: MonitorConfiguration, metrics: MetricsRegistr
     let throttle = LoginThrottle(limit: configuration.loginAttempts, window: configuration.loginWindow)
     let queues = QueueInspector(redis: redis)
     let workers = WorkerDirectory(redis: redis, lostAfter: configuration.lostAfter, forgetAfter: configuration.forgetAfter)
-    let data = MonitorData(redis: redis, persistence: persistence, dispatcher: dispatcher, workers: workers, queues: queues)
+    let data = MonitorData(redis: redis, persistence: persistence, dispatcher: dispatcher, scheduler: scheduler, workers: workers, queues: queues)
     let actions = MonitorActions(redis: redis, persistence: persistence, queues: queues, logger: logger)
     let feed = EventFeed(redis: redis, logger: logger)
     app.router.add(middleware: RedisErrorMiddleware())

@@ -7,6 +7,11 @@ struct MonitorConfiguration: Sendable {
     var persistenceURL = "http://127.0.0.1:7103"
     /// Where psync-dispatcher listens (`PSYNC_DISPATCHER_URL`), for run progress with stuck jobs.
     var dispatcherURL = "http://127.0.0.1:7102"
+    /// Where psync-scheduler listens (`PSYNC_SCHEDULER_URL`), for the schedules pages.
+    var schedulerURL = "http://127.0.0.1:7101"
+    /// The address people reach the monitor at (`PSYNC_MONITOR_PUBLIC_URL`, e.g. `https://psync.example.com`), for the
+    /// broker login callback a broker redirects the browser to; `nil`: the address the request came in on.
+    var publicURL: String?
     /// The key that signs session cookies and records (`PSYNC_MONITOR_SESSION_SECRET` or `_FILE`, at least 32
     /// characters); `nil`: a random one per process, so sessions end when the monitor restarts.
     var sessionSecret: String?
@@ -38,6 +43,8 @@ struct MonitorConfiguration: Sendable {
         service = try ServiceConfiguration(defaultPort: 7104, environment: environment)
         persistenceURL = environment.string("PSYNC_PERSISTENCE_URL") ?? persistenceURL
         dispatcherURL = environment.string("PSYNC_DISPATCHER_URL") ?? dispatcherURL
+        schedulerURL = environment.string("PSYNC_SCHEDULER_URL") ?? schedulerURL
+        publicURL = try environment.string("PSYNC_MONITOR_PUBLIC_URL").map(Self.publicURL)
         sessionSecret = try environment.secret("PSYNC_MONITOR_SESSION_SECRET")
         if let sessionSecret {
             try SecretPolicy.check(sessionSecret, setting: "PSYNC_MONITOR_SESSION_SECRET", minimumLength: Self.minimumSecretLength)
@@ -51,6 +58,17 @@ struct MonitorConfiguration: Sendable {
         lostAfter = try environment.duration("PSYNC_MONITOR_LOST_AFTER") ?? lostAfter
         forgetAfter = try environment.duration("PSYNC_MONITOR_FORGET_AFTER") ?? forgetAfter
         metricsInterval = try environment.duration("PSYNC_MONITOR_METRICS_INTERVAL") ?? metricsInterval
+    }
+
+    /// An absolute http(s) URL without a query or fragment; a trailing slash is dropped.
+    static func publicURL(_ text: String) throws -> String {
+        var url = text
+        while url.hasSuffix("/") { url.removeLast() }
+        let lower = url.lowercased()
+        guard lower.hasPrefix("https://") || lower.hasPrefix("http://"), url.count > 8, url.count <= 512,
+            !url.contains("?"), !url.contains("#"), !url.contains(where: { $0.isWhitespace })
+        else { throw ConfigurationError("PSYNC_MONITOR_PUBLIC_URL must be an absolute http(s) URL without a query, such as https://psync.example.com") }
+        return url
     }
 
     /// A duration setting that must be above zero.

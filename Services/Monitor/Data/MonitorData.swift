@@ -10,6 +10,7 @@ struct MonitorData: Sendable {
     let redis: RedisPool
     let persistence: RPCClient<CurlTransport>
     let dispatcher: RPCClient<CurlTransport>
+    let scheduler: RPCClient<CurlTransport>
     let workers: WorkerDirectory
     let queues: QueueInspector
 

@@ -21,7 +21,8 @@ struct Viewer: Sendable {
 enum Layout {
     static let sections: [(path: String, title: String)] = [
         ("/", "Overview"), ("/workers", "Workers"), ("/queues", "Queues"), ("/runs", "Runs"), ("/jobs", "Jobs"),
-        ("/dead-letters", "Dead letters"), ("/accounts/reauth", "Re-auth"),
+        ("/dead-letters", "Dead letters"), ("/schedules", "Schedules"), ("/users", "Users"), ("/portfolios", "Portfolios"),
+        ("/accounts", "Accounts"), ("/accounts/reauth", "Re-auth"), ("/audit", "Audit"),
     ]
 
     static func page(title: String, active: String, viewer: Viewer?, live: Bool = true, notice: String? = nil, body: String) -> String {
