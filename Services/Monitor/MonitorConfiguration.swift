@@ -67,7 +67,9 @@ struct MonitorConfiguration: Sendable {
         let lower = url.lowercased()
         guard lower.hasPrefix("https://") || lower.hasPrefix("http://"), url.count > 8, url.count <= 512,
             !url.contains("?"), !url.contains("#"), !url.contains(where: { $0.isWhitespace })
-        else { throw ConfigurationError("PSYNC_MONITOR_PUBLIC_URL must be an absolute http(s) URL without a query, such as https://psync.example.com") }
+        else {
+            throw ConfigurationError("PSYNC_MONITOR_PUBLIC_URL must be an absolute http(s) URL without a query, such as https://psync.example.com")
+        }
         return url
     }
 
