@@ -2,8 +2,8 @@ import Contracts
 import Foundation
 import PostgresClient
 import RPC
-import Streams
 import RedisClient
+import Streams
 import TestSupport
 import Testing
 
@@ -64,7 +64,9 @@ struct AccountLimiterStackTests {
         try await stack.redis.set(StreamNames.paused(broker: "SANDBOX"), "test")
         try await Task.sleep(for: .milliseconds(1200))  // the gateway looks at the flag every 200 ms, between reads of up to 500 ms
         var runs: [Int] = []
-        for _ in 0..<3 { runs.append(try await stack.dispatcher.call(DispatcherAPI.startRun, StartRun(scope: .account(1), actions: [.holdings])).run.id) }
+        for _ in 0..<3 {
+            runs.append(try await stack.dispatcher.call(DispatcherAPI.startRun, StartRun(scope: .account(1), actions: [.holdings])).run.id)
+        }
         runs.append(try await stack.dispatcher.call(DispatcherAPI.startRun, StartRun(scope: .account(2), actions: [.holdings])).run.id)
         try await eventually("the four jobs to be on the stream") { try await stack.redis.xlen(StreamNames.jobs(broker: "SANDBOX")) == 4 }
         try await stack.redis.delete([StreamNames.paused(broker: "SANDBOX")])
