@@ -1,6 +1,7 @@
 import Contracts
 import CurlClient
 import Foundation
+import PostgresClient
 import RPC
 import TestSupport
 import Testing
@@ -67,6 +68,9 @@ struct MonitorBrokerLoginTests {
         let id = kite[0].id
         let (cookie, _) = try await stack.monitorLogin(token: Stack.adminToken)
         let (otherCookie, _) = try await stack.monitorLogin(token: Stack.adminToken)
+        try await stack.database.execute("UPDATE broker_accounts SET status = 'reauth_required', last_error = 'login expired' WHERE id = \(id)")
+        let reauth = try await stack.monitorRequest("GET", "/accounts/reauth", cookie: cookie)
+        #expect(reauth.text.contains("data-reauth=\"\(id)\"") && reauth.text.contains("id=\"login-\(id)\" href=\"/accounts/\(id)/login\""))
 
         func start() async throws -> String {
             let response = try await stack.monitorRequest("GET", "/accounts/\(id)/login", cookie: cookie)
@@ -97,12 +101,14 @@ struct MonitorBrokerLoginTests {
 
         let done = try await callback(state, cookie: cookie)
         #expect(done.status == 303 && done.header("location") == "/accounts/\(id)?notice=login", "\(done.status) \(done.text.prefix(400))")
+        #expect(try await stack.admin.call(PersistenceAPI.getAccount, ByID(id: id)).status == .active, "a login ends the wait for one")
         let synced = try await stack.gateway("ZERODHA").call(GatewayAPI.syncNow, SyncNow(id: id))
         #expect(synced.holdings == 20)
-        let reauth = try await stack.monitorRequest("GET", "/accounts/reauth", cookie: cookie)
-        #expect(reauth.status == 200)
 
         let (readCookie, _) = try await stack.monitorLogin(token: Stack.readToken)
+        try await stack.database.execute("UPDATE broker_accounts SET status = 'reauth_required' WHERE id = \(id)")
+        let readReauth = try await stack.monitorRequest("GET", "/accounts/reauth", cookie: readCookie)
+        #expect(readReauth.text.contains("data-reauth=\"\(id)\"") && !readReauth.text.contains("id=\"login-\(id)\""))
         #expect(try await stack.monitorRequest("GET", "/accounts/\(id)/login", cookie: readCookie).status == 403)
         #expect(!(try await stack.monitorRequest("GET", "/accounts/\(id)", cookie: readCookie)).text.contains("id=\"broker-login\""))
         #expect(
