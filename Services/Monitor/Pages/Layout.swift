@@ -75,6 +75,7 @@ enum Layout {
         svg.chart{background:#fff;border:1px solid #e3e6ec}code{background:#eef0f4;padding:0 .3em;border-radius:3px}
         .field-error{color:#8a1c1c;margin:.2em 0 0}form.edit label{display:block;margin:.6em 0 .2em;font-weight:600}
         .actions{display:flex;gap:.6em;flex-wrap:wrap;margin:.5em 0 1em}.pager{display:flex;gap:1em}
+        a.button{padding:.1em .6em;border:1px solid #b8c2d6;border-radius:4px;background:#fff;text-decoration:none;color:inherit}
         form.filters{display:flex;gap:.6em;flex-wrap:wrap;align-items:end;margin-bottom:1em}form.filters label{display:flex;flex-direction:column;font-size:.9em}
         """
 
