@@ -65,8 +65,9 @@ struct MonitorCredentialsTests {
         #expect(try await admin.call(PersistenceAPI.getAccount, ByID(id: id)).id == id, "the confirmation page deletes nothing")
         #expect(try await post("/accounts/\(id)/delete", ["confirm": "yes"]).status == 303)
         await #expect { try await admin.call(PersistenceAPI.getAccount, ByID(id: id)) } throws: { ($0 as? RPCError)?.status == 404 }
-        let actions = try await admin.call(PersistenceAPI.listAudit, ListAudit(entity: "account", entityID: "\(id)")).items.map(\.action)
-        #expect(Set(actions).isSuperset(of: ["create", "update", "disable", "enable", "delete"]))
+        let entries = try await admin.call(PersistenceAPI.listAudit, ListAudit(entity: "account", entityID: "\(id)")).items
+        #expect(Set(entries.map(\.action)).isSuperset(of: ["create", "update", "disable", "enable", "delete"]))
+        #expect(entries.filter { $0.action != "store_credentials" }.allSatisfy { $0.actor == "monitor for admin" }, "\(entries.map(\.actor))")
 
         // A broker whose gateway is not running: a clear 503, nothing sent.
         let kite = try await admin.call(PersistenceAPI.createAccount, CreateAccount(portfolioID: portfolio.id, brokerCode: "ZERODHA", label: "Kite"))
