@@ -117,6 +117,10 @@ struct MonitorPeopleTests {
                 && badPortfolio.text.contains("value=\"Long term\""))
         let noOwner = try await post("/portfolios/new", ["userID": "abc", "name": "Long term", "baseCurrency": "INR"])
         #expect(noOwner.status == 422 && noOwner.text.contains("data-field=\"userID\""))
+        let unknownOwner = try await post("/portfolios/new", ["userID": "999999", "name": "Long term", "baseCurrency": "INR"])
+        #expect(
+            unknownOwner.status == 422 && unknownOwner.text.contains("data-field=\"userID\"")
+                && unknownOwner.text.contains("user 999999 does not exist"))
         let portfolioLocation = try #require(
             try await post("/portfolios/new", ["userID": "\(userID)", "name": "Long term", "baseCurrency": "inr"]).header("location"))
         let portfolioID = try #require(Int(portfolioLocation.dropFirst("/portfolios/".count).prefix { $0.isNumber }))

@@ -40,7 +40,7 @@ struct AccountRoutes {
                     portfolioID: portfolio, brokerCode: view.value("brokerCode"), label: view.value("label"),
                     externalUserID: fields["externalUserID"],
                     apiKeyID: fields["apiKeyID"])
-                created = try await ConsoleChange.attempt(&view, fields: AccountsPage.createFields) {
+                created = try await ConsoleChange.attempt(&view, fields: AccountsPage.createFields, missing: "portfolioID") {
                     try await persistence.call(PersistenceAPI.createAccount, request)
                 }
             }

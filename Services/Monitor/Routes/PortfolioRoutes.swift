@@ -30,7 +30,7 @@ struct PortfolioRoutes {
             var created: Portfolio?
             if let owner {
                 let request = CreatePortfolio(userID: owner, name: view.value("name"), baseCurrency: view.value("baseCurrency"))
-                created = try await ConsoleChange.attempt(&view, fields: PortfoliosPage.createFields) {
+                created = try await ConsoleChange.attempt(&view, fields: PortfoliosPage.createFields, missing: "userID") {
                     try await persistence.call(PersistenceAPI.createPortfolio, request)
                 }
             }
