@@ -93,6 +93,10 @@ struct MonitorBrokerLoginTests {
         #expect(elsewhere.status == 400 && elsewhere.text.contains("another browser session"))
         #expect(try await callback(foreign, cookie: cookie).status == 400, "a refused state is spent too")
 
+        let cancelled = try await start()
+        let refused = try await stack.monitorRequest("GET", "/login/broker/callback?action=login&status=cancelled&state=\(cancelled)", cookie: cookie)
+        #expect(refused.status == 400 && refused.text.contains("did not complete the login") && !refused.text.contains("cancelled"))
+
         // Without the (SameSite=Strict) cookie: a page of ours that comes back to the same address, then a refusal.
         let state = try await start()
         let bounce = try await callback(state, cookie: nil)

@@ -17,6 +17,9 @@ enum AccountPage {
         var hasLogin: Bool
         /// Where the broker sends the browser back after a login.
         var callbackURL: String
+        /// The account's portfolio and its owner, for their names (`nil` if they could not be read).
+        var portfolio: Portfolio?
+        var owner: User?
     }
 
     static func render(_ content: Content, viewer: Viewer, notice: String = "", credentials: FormView = FormView()) -> String {
@@ -32,8 +35,11 @@ enum AccountPage {
         let facts: [(String, String)] = [
             ("Status", "<span id=\"account-status\" data-status=\"\(account.status.rawValue)\">\(HTML.badge(account.status.rawValue))</span>"),
             ("Broker", HTML.escape(account.brokerCode)), ("Label", HTML.escape(account.label)),
-            ("Portfolio", HTML.link("/portfolios/\(account.portfolioID)", "\(account.portfolioID)")),
-            ("User", HTML.link("/users/\(account.userID)", "\(account.userID)")),
+            (
+                "Portfolio",
+                HTML.link("/portfolios/\(account.portfolioID)", content.portfolio.map { "\($0.name) (\($0.id))" } ?? "\(account.portfolioID)")
+            ),
+            ("User", HTML.link("/users/\(account.userID)", content.owner.map { "\($0.name) <\($0.email)>" } ?? "\(account.userID)")),
             ("Broker user id", HTML.escape(account.externalUserID ?? "–")), ("API key id", HTML.escape(account.apiKeyID ?? "–")),
             ("Credentials", credentialState), ("Login expires", login ?? "–"),
             ("Next scheduled run", HTML.time(account.nextScheduledRunAt)), ("Last synced", HTML.time(account.lastSyncedAt)),

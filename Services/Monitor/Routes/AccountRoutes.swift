@@ -140,10 +140,12 @@ struct AccountRoutes {
             try await persistence.call(PersistenceAPI.accountTransactions, ListTransactions(id: id, cursor: transactionsCursor, limit: 50))
         }
         let withLogin = try await brokersWithLogin()
+        let portfolio = try? await persistence.call(PersistenceAPI.getPortfolio, ByID(id: holdings.account.portfolioID))
+        let owner = try? await persistence.call(PersistenceAPI.getUser, ByID(id: holdings.account.userID))
         return AccountPage.Content(
             holdings: holdings, positions: try await positions, jobs: try await jobs, jobsCursor: jobsCursor, transactions: try await transactions,
             transactionsCursor: transactionsCursor, hasLogin: withLogin.contains(holdings.account.brokerCode),
-            callbackURL: BrokerLoginRoutes.callbackURL(publicURL: publicURL, request: request))
+            callbackURL: BrokerLoginRoutes.callbackURL(publicURL: publicURL, request: request), portfolio: portfolio, owner: owner)
     }
 
     func brokers() async throws -> [BrokerType] {

@@ -76,11 +76,9 @@ struct BrokerLoginRoutes {
             case .success(let found): record = found
             case .failure(let error): throw error
             }
-            if let status = query.get("status"), status != "success" {
-                throw APIError.badRequest("\(record.broker) reports the login as '\(status.prefix(40))'; start it again from the account page")
-            }
-            if let refusal = query.get("error") {
-                throw APIError.badRequest("\(record.broker) refused the login: \(refusal.prefix(100)); start it again from the account page")
+            // What the broker says went wrong is not repeated: the page shows only text of our own.
+            if query.get("error") != nil || query.get("status").map({ $0 != "success" }) == true {
+                throw APIError.badRequest("\(record.broker) did not complete the login; start it again from the account page")
             }
             guard let code = query.get(record.parameter), !code.isEmpty else {
                 throw APIError.badRequest("the redirect from \(record.broker) carries no \(record.parameter); start the login again")
