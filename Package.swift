@@ -105,11 +105,15 @@ let package = Package(
         service("Persistence", ["Brokers", "PostgresClient", "RedisClient", "Streams", hummingbird], resources: [.embedInCode("Migrations")]),
         service(
             "Monitor",
-            ["Streams", "RPC", "ExactDecimal", "RedisClient", "CurlClient", "Cryptography", hummingbird, lifecycle, metrics, httpTypes, nioCore]),
+            [
+                "Streams", "RPC", "ExactDecimal", "RedisClient", "CurlClient", "Cryptography", "Scheduling", hummingbird, lifecycle, metrics,
+                httpTypes,
+                nioCore,
+            ]),
         service("BrokerSim", ["SandboxData", "Cryptography", "ExactDecimal", "CivilTime", hummingbird, httpTypes, nioCore]),
         .executableTarget(
             name: "AdminCLI",
-            dependencies: ["Contracts", "RPC", "CurlClient", argumentParser],
+            dependencies: ["Contracts", "RPC", "CurlClient", "Scheduling", argumentParser],
             path: "Services/AdminCLI",
             swiftSettings: swiftSettings
         ),

@@ -7,6 +7,9 @@ struct Viewer: Sendable {
     /// Only administrators see and use action buttons.
     var canAct: Bool { scope == .admin }
 
+    /// The hidden CSRF input every form that posts must include (empty for a bearer token, which needs none).
+    var csrfInput: String { csrf.map { "<input type=\"hidden\" name=\"csrf\" value=\"\(HTML.escape($0))\">" } ?? "" }
+
     /// A form that posts to `action` with the CSRF token, showing one button.
     func actionForm(_ action: String, label: String, confirm: String? = nil) -> String {
         guard canAct else { return "" }

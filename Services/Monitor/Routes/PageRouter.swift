@@ -89,7 +89,11 @@ struct PageRouter {
                 return PageResponses.error(.forbidden("this needs an admin token; yours has \(scope.rawValue) scope"), viewer: viewer)
             }
             do {
-                switch try await perform(request, context, fields, viewer) {
+                // The session's CSRF token was checked above: the monitor acts for the person (`monitor for admin` downstream).
+                let outcome = try await RequestActor.$current.withValue(Principal(scope).identity) {
+                    try await perform(request, context, fields, viewer)
+                }
+                switch outcome {
                 case .redirect(let location):
                     return PageResponses.redirect(location)
                 case .page(let title, let body, let status):

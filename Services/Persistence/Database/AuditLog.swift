@@ -47,6 +47,16 @@ enum AuditLog {
         var filters: [SQL] = ["TRUE"]
         if let entity = request.entity { filters.append("entity = \(entity)") }
         if let entityID = request.entityID { filters.append("entity_id = \(entityID)") }
+        if let actor = request.actor {
+            // Exact first (served by audit_log_actor); a person's own name also finds what services did for them.
+            filters.append("(actor = \(actor) OR actor LIKE \("%for " + Self.likeEscaped(actor)))")
+        }
+        if let action = request.action { filters.append("action = \(action)") }
+        if let since = request.since { filters.append("at >= \(since)") }
+        if let until = request.until { filters.append("at < \(until)") }
+        if let since = request.since, let until = request.until, until <= since {
+            throw APIError.unprocessable("until must be after since", field: "until")
+        }
         let rows = try await pool.query(
             """
             SELECT id, at, actor, scope, action, entity, entity_id, before::text AS before, after::text AS after, request_id
@@ -68,5 +78,10 @@ enum AuditLog {
             )
         }
         return paging.page(entries, id: \.id)
+    }
+
+    /// `text` with LIKE's wildcards escaped, to match literally.
+    static func likeEscaped(_ text: String) -> String {
+        text.replacing("\\", with: "\\\\").replacing("%", with: "\\%").replacing("_", with: "\\_")
     }
 }
