@@ -11,8 +11,9 @@ struct AuditRoutes {
     func register(on router: Router<ServiceRequestContext>) {
         let pages = PageRouter(router: router)
         pages.page("/audit", title: "Audit log") { request, _, _ in
-            let query = request.uri.queryParameters
-            func value(_ name: String) -> String? { query.get(name).flatMap { $0.isEmpty ? nil : $0 } }
+            // Decoded as a browser's form sends it (a space as `+`).
+            let query = ParameterDecoder.parse(query: request.uri.query ?? "")
+            func value(_ name: String) -> String? { query[name]?.first.flatMap { $0.isEmpty ? nil : $0 } }
             let filters = AuditPage.Filters(
                 actor: value("actor"), action: value("action"), entity: value("entity"), id: value("id"), since: value("since"),
                 until: value("until"))

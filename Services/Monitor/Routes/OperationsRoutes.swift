@@ -42,7 +42,7 @@ struct OperationsRoutes {
         }
         pages.page("/dead-letters/discard", title: "Discard dead letters", active: "/dead-letters") { request, _, viewer in
             guard viewer.canAct else { throw APIError.forbidden("discarding dead letters needs an admin token") }
-            let form = Self.filterForm { request.uri.queryParameters.get($0) }
+            let form = Self.filterForm(query: request)
             let matches = try await actions.matchCount(try Self.required(form))
             return DeadLettersPage.confirmDiscard(form, matches: matches, viewer: viewer)
         }
@@ -54,6 +54,12 @@ struct OperationsRoutes {
 
     static func filterForm(_ fields: FormFields) -> DeadLettersPage.FilterForm {
         filterForm { fields[$0] }
+    }
+
+    /// The filter in a GET's query string, decoded as a browser's form sends it (a space as `+`).
+    static func filterForm(query request: Request) -> DeadLettersPage.FilterForm {
+        let values = ParameterDecoder.parse(query: request.uri.query ?? "")
+        return filterForm { values[$0]?.first }
     }
 
     static func filterForm(_ value: (String) -> String?) -> DeadLettersPage.FilterForm {

@@ -47,7 +47,7 @@ struct PageRoutes {
         pages.page("/jobs/{id}", title: "Job", active: "/jobs") { _, context, _ in JobsPage.detail(try await data.job(try Self.id(context))) }
         pages.page("/dead-letters", title: "Dead letters") { request, _, viewer in
             let before = request.uri.queryParameters.get("before").flatMap { $0.isEmpty ? nil : $0 }
-            let filter = OperationsRoutes.filterForm { request.uri.queryParameters.get($0) }
+            let filter = OperationsRoutes.filterForm(query: request)
             let matches = filter.isEmpty ? nil : try await actions.matchCount(try filter.filter())
             return DeadLettersPage.render(try await data.deadLetters(ListDeadLetters(before: before, limit: 100)), viewer: viewer)
                 + DeadLettersPage.filtered(filter, matches: matches, viewer: viewer)
