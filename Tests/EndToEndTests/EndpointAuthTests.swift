@@ -49,7 +49,13 @@ struct EndpointAuthTests {
                 PersistenceAPI.getRun.description, PersistenceAPI.listRuns.description, PersistenceAPI.runJobs.description,
                 PersistenceAPI.listAccounts.description, PersistenceAPI.listBrokers.description,
                 PersistenceAPI.recordAudit.description, PersistenceAPI.reopenJobs.description,
-            ].map { "psync-persistence \($0)" } + ["psync-dispatcher \(DispatcherAPI.runProgress.description)"]),
+                PersistenceAPI.listAudit.description, PersistenceAPI.cancelRun.description, PersistenceAPI.listScheduleFires.description,
+            ].map { "psync-persistence \($0)" } + ["psync-dispatcher \(DispatcherAPI.runProgress.description)"]
+                + [
+                    SchedulerAPI.createSchedule.description, SchedulerAPI.updateSchedule.description, SchedulerAPI.pauseSchedule.description,
+                    SchedulerAPI.resumeSchedule.description, SchedulerAPI.deleteSchedule.description, SchedulerAPI.runScheduleNow.description,
+                    SchedulerAPI.listSchedules.description, SchedulerAPI.getSchedule.description,
+                ].map { "psync-scheduler \($0)" }),
         .persistence: [],
     ]
 

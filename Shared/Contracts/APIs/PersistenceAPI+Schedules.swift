@@ -163,6 +163,6 @@ public struct ListScheduleFires: PagedRequest, Equatable {
 
 extension PersistenceAPI {
     public static let listScheduleFires = Endpoint<ListScheduleFires, Page<ScheduleFire>>(
-        .get, "/v1/schedules/{id}/fires", scopes: .readers.and(.scheduler, .monitor), summary: "A schedule's fires, newest first, with their runs"
+        .get, "/v1/schedules/{id}/fires", scopes: .readers.and(.monitor), summary: "A schedule's fires, newest first, with their runs"
     )
 }

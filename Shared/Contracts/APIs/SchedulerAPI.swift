@@ -127,5 +127,5 @@ extension SchedulerAPI {
         .get, "/v1/schedules", scopes: .readers.and(.monitor), summary: "List schedules with their next fire times"
     )
     public static let getSchedule = Endpoint<ByID, ScheduleView>(.get, "/v1/schedules/{id}", scopes: .readers.and(.monitor), summary: "One schedule")
-    public static let status = Endpoint<Empty, SchedulerStatus>(.get, "/v1/scheduler", scopes: .readers.and(.monitor), summary: "Which replica leads")
+    public static let status = Endpoint<Empty, SchedulerStatus>(.get, "/v1/scheduler", scopes: .readers, summary: "Which replica leads")
 }
