@@ -211,7 +211,7 @@ public struct ListCredentials: PagedRequest, Equatable {
 public struct ListAudit: PagedRequest, Equatable {
     public var entity: String?
     public var entityID: String?
-    /// Entries whose actor contains this text (`admin` finds `monitor for admin`).
+    /// Entries by this actor, or done for this person by our services (`admin` also finds `monitor for admin`).
     public var actor: String?
     /// Only this action (`create`, `pause`, `cancel` …).
     public var action: String?
