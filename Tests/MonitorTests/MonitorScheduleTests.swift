@@ -76,6 +76,9 @@ struct MonitorScheduleTests {
         }
         let detail = try await stack.monitorRequest("GET", "/schedules/\(id)", cookie: session.cookie).text
         #expect(detail.contains("run now") && detail.contains("id=\"upcoming\""))
+        #expect(
+            detail.contains("id=\"schedule-buttons\"") && detail.contains("action=\"/schedules/\(id)/pause\"")
+                && detail.contains("id=\"delete-schedule\""))
 
         let confirm = try await stack.monitorRequest("GET", "/schedules/\(id)/delete", cookie: session.cookie)
         #expect(
@@ -103,7 +106,7 @@ struct MonitorScheduleTests {
         #expect(list.status == 200 && list.text.contains("data-schedule=\"\(id)\"") && !list.text.contains("id=\"new-schedule\""))
         let detail = try await stack.monitorRequest("GET", "/schedules/\(id)", cookie: session.cookie)
         #expect(
-            detail.status == 200 && !detail.text.contains("method=\"post\" action=\"/schedules") && !detail.text.contains("id=\"schedule-actions\""))
+            detail.status == 200 && !detail.text.contains("method=\"post\" action=\"/schedules") && !detail.text.contains("id=\"schedule-buttons\""))
         #expect(try await stack.monitorRequest("GET", "/schedules/new", cookie: session.cookie).status == 403)
         for path in [
             "/schedules/new", "/schedules/\(id)/edit", "/schedules/\(id)/pause", "/schedules/\(id)/resume", "/schedules/\(id)/run",

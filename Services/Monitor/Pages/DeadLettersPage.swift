@@ -49,9 +49,9 @@ enum DeadLettersPage {
         text += "<p><strong id=\"dead-letter-matches\">\(matches.count)</strong> letters match.</p>"
         if viewer.canAct && matches.count > 0 {
             text += """
-                <p><form class="inline" method="post" action="/dead-letters/retry-matching" id="retry-matching">\(viewer.csrfInput)\(form.hiddenInputs)\
+                <div id="matching-actions"><form class="inline" method="post" action="/dead-letters/retry-matching" id="retry-matching">\(viewer.csrfInput)\(form.hiddenInputs)\
                 <button type="submit">Retry these \(matches.count)</button></form> \
-                <a href="/dead-letters/discard?\(HTML.escape(form.query))" id="discard-matching">Discard these \(matches.count)…</a></p>
+                <a href="/dead-letters/discard?\(HTML.escape(form.query))" id="discard-matching">Discard these \(matches.count)…</a></div>
                 """
         }
         return text + HTML.table(["Letter", "At", "From", "Type", "Reason"], rows, empty: "no letters match")

@@ -58,7 +58,7 @@ enum RunsPage {
                     "/runs/\(run.id)/retry-failed", label: "Retry \(run.counts.failed + run.counts.dead) failed jobs",
                     confirm: "Reopen the failed and dead jobs of this run and queue them again?"))
         }
-        let actions = buttons.isEmpty ? "" : "<p id=\"run-actions\">\(buttons.joined(separator: " "))</p>"
+        let actions = buttons.isEmpty ? "" : "<div id=\"run-actions\">\(buttons.joined(separator: " "))</div>"
         let states = JobStatus.allCases.map(\.rawValue)
         let brokerRows = detail.brokers.map { broker -> [String] in
             let failed = (broker.byStatus["failed"] ?? 0) + (broker.byStatus["dead"] ?? 0)

@@ -131,7 +131,7 @@ struct ScheduleForm: Sendable {
             <fieldset><legend>What</legend>
             <p><label>Scope<br><select name="scope" id="schedule-scope">\(options("scope", ScopeKind.allCases.map { ($0.rawValue, $0.rawValue) }))</select></label>
             <label>Id (user, portfolio or account)<br><input name="scopeID" id="schedule-scope-id" value="\(value("scopeID"))" inputmode="numeric"></label></p>\(error("scopeID"))\(error("scope"))
-            <p id="schedule-actions">\(actionBoxes)</p>\(error("actions"))
+            <p id="schedule-job-actions">\(actionBoxes)</p>\(error("actions"))
             </fieldset>\(paused)
             <p><button type="submit" id="schedule-submit">\(HTML.escape(submit))</button></p></form>
             """

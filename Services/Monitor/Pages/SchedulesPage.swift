@@ -48,11 +48,11 @@ enum SchedulesPage {
         var buttons = ""
         if viewer.canAct {
             buttons =
-                "<p id=\"schedule-actions\"><a href=\"/schedules/\(id)/edit\" id=\"edit-schedule\">Edit</a> "
+                "<div id=\"schedule-buttons\"><a href=\"/schedules/\(id)/edit\" id=\"edit-schedule\">Edit</a> "
                 + (definition.enabled
                     ? viewer.actionForm("/schedules/\(id)/pause", label: "Pause") : viewer.actionForm("/schedules/\(id)/resume", label: "Resume"))
                 + " " + viewer.actionForm("/schedules/\(id)/run", label: "Run now")
-                + " <a href=\"/schedules/\(id)/delete\" id=\"delete-schedule\">Delete…</a></p>"
+                + " <a href=\"/schedules/\(id)/delete\" id=\"delete-schedule\">Delete…</a></div>"
         }
         let fireRows = fires.items.map { fire -> [String] in
             [
