@@ -106,13 +106,14 @@ let package = Package(
         service(
             "Monitor",
             [
-                "Brokers", "Streams", "RPC", "ExactDecimal", "RedisClient", "CurlClient", "Cryptography", hummingbird, lifecycle, metrics, httpTypes,
+                "Brokers", "Streams", "RPC", "ExactDecimal", "RedisClient", "CurlClient", "Cryptography", "Scheduling", hummingbird, lifecycle,
+                metrics, httpTypes,
                 nioCore,
             ]),
         service("BrokerSim", ["SandboxData", "Cryptography", "ExactDecimal", "CivilTime", hummingbird, httpTypes, nioCore]),
         .executableTarget(
             name: "AdminCLI",
-            dependencies: ["Contracts", "RPC", "CurlClient", argumentParser],
+            dependencies: ["Contracts", "RPC", "CurlClient", "Scheduling", argumentParser],
             path: "Services/AdminCLI",
             swiftSettings: swiftSettings
         ),

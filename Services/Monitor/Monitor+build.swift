@@ -43,6 +43,9 @@ func buildMonitor(_ configuration: MonitorConfiguration, metrics: MetricsRegistr
     APIRoutes(data: data, actions: actions, sessions: sessions).register(on: app.router)
     PageRoutes(data: data, actions: actions, sessions: sessions, tokens: configuration.service.tokens, throttle: throttle, logger: logger)
         .register(on: app.router)
+    ScheduleRoutes(data: data).register(on: app.router)
+    AuditRoutes(data: data).register(on: app.router)
+    OperationsRoutes(actions: actions).register(on: app.router)
     EventsRoute(feed: feed, sessions: sessions, recheck: configuration.eventsRecheck).register(on: app.router)
     let gateways = GatewayLocator(
         workers: workers, verifier: WorkerVerifier(policy: configuration.service.trustedWorkers, http: http), http: http, token: token)

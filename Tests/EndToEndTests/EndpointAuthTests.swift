@@ -54,6 +54,7 @@ struct EndpointAuthTests {
             PersistenceAPI.getRun.description, PersistenceAPI.listRuns.description, PersistenceAPI.runJobs.description,
             PersistenceAPI.listAccounts.description, PersistenceAPI.listBrokers.description,
             PersistenceAPI.recordAudit.description, PersistenceAPI.reopenJobs.description,
+            PersistenceAPI.listAudit.description, PersistenceAPI.cancelRun.description, PersistenceAPI.listScheduleFires.description,
         ]
         let console: [String] = [
             PersistenceAPI.createUser.description, PersistenceAPI.listUsers.description, PersistenceAPI.getUser.description,
@@ -64,9 +65,14 @@ struct EndpointAuthTests {
         ]
         let dispatcher: [String] = [DispatcherAPI.runProgress.description, DispatcherAPI.startRun.description]
         let gateway: [String] = [GatewayAPI.putCredentials.description, GatewayAPI.loginURL.description, GatewayAPI.completeLogin.description]
+        let scheduler: [String] = [
+            SchedulerAPI.createSchedule.description, SchedulerAPI.updateSchedule.description, SchedulerAPI.pauseSchedule.description,
+            SchedulerAPI.resumeSchedule.description, SchedulerAPI.deleteSchedule.description, SchedulerAPI.runScheduleNow.description,
+            SchedulerAPI.listSchedules.description, SchedulerAPI.getSchedule.description,
+        ]
         return Set(
             (persistence + console).map { "psync-persistence \($0)" } + dispatcher.map { "psync-dispatcher \($0)" }
-                + gateway.map { "psync-gateway \($0)" })
+                + gateway.map { "psync-gateway \($0)" } + scheduler.map { "psync-scheduler \($0)" })
     }()
 
     /// Every identity with its token: the people, and every service (gateways of two brokers).

@@ -26,6 +26,7 @@ struct RedisACLTests {
         .init(user: "psync-monitor", command: ["SET", "psync:{monitor}:session:s", "{}", "PX", "1000"], allowed: true, why: "keep sessions"),
         .init(user: "psync-monitor", command: ["XADD", "psync:{broker:ZERODHA}:jobs", "*", "type", "job"], allowed: true, why: "requeue a dead job"),
         .init(user: "psync-monitor", command: ["SET", "psync:{broker:ZERODHA}:paused", "{}"], allowed: true, why: "pause a queue"),
+        .init(user: "psync-monitor", command: ["XDEL", "psync:{broker:ZERODHA}:jobs", "1-0"], allowed: true, why: "unqueue a cancelled run's job"),
         .init(user: "psync-monitor", command: ["XLEN", "psync:results"], allowed: true, why: "read stream lengths"),
         .init(user: "psync-scheduler", command: ["XADD", "psync:dispatch", "*", "type", "fire"], allowed: true, why: "send a fire"),
         .init(user: "psync-dispatcher", command: ["XADD", "psync:{broker:SANDBOX}:jobs", "*", "type", "job"], allowed: true, why: "fan out jobs"),

@@ -223,7 +223,7 @@ struct SchedulerTests {
         let listed = try await scheduler.call(SchedulerAPI.listSchedules, ListSchedules())
         #expect(listed.items.map(\.schedule.definition.name) == ["weekday mornings"])
         let audit = try await stack.admin.call(PersistenceAPI.listAudit, ListAudit(entity: "schedule", entityID: String(weekdays.schedule.id)))
-        #expect(audit.items.map(\.action).sorted() == ["create", "pause", "resume", "update"])
+        #expect(audit.items.map(\.action).sorted() == ["create", "pause", "resume", "run", "update"])
         // The scheduler wrote them for the administrator who called it: both identities, both authenticated.
         #expect(audit.items.allSatisfy { $0.actor == "scheduler for admin" && $0.scope == "scheduler" }, "\(audit.items.map(\.actor))")
         _ = try await scheduler.call(SchedulerAPI.deleteSchedule, ByID(id: weekdays.schedule.id))

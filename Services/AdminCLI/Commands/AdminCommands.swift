@@ -20,6 +20,7 @@ enum AdminCommands {
         WorkersCommand.self,
         QueuesCommand.self,
         DeadCommand.self,
+        AuditCommand.self,
         ImportCommand.self,
         KeysCommand.self,
         LoginCommand.self,

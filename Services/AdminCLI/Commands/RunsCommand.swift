@@ -2,13 +2,13 @@ import ArgumentParser
 import Contracts
 import Foundation
 
-/// `psync runs list|show`.
+/// `psync runs list|show|cancel|retry-failed`.
 struct RunsCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "runs",
-        abstract: "List runs and show one with its progress per broker and its failures.",
-        discussion: "Example: psync runs list --status running",
-        subcommands: [List.self, Show.self]
+        abstract: "List runs, show one with its progress per broker and its failures, cancel one, retry its failed jobs.",
+        discussion: "Example: psync runs list --status running; psync runs cancel 42; psync runs retry-failed 42",
+        subcommands: [List.self, Show.self, Cancel.self, RetryFailed.self]
     )
 
     struct List: AsyncParsableCommand {
@@ -57,6 +57,40 @@ struct RunsCommand: AsyncParsableCommand {
         }
     }
 
+    struct Cancel: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Cancel a run: its queued, retrying and running jobs end as cancelled and the run finishes (asks psync-monitor).",
+            discussion: "A result that still arrives for a cancelled job is discarded. Example: psync runs cancel 42")
+        @Argument(help: "The run's id.") var id: Int
+        @OptionGroup var connection: ConnectionOptions
+
+        func run() async throws {
+            try await AdminSession.run(connection) { session in
+                try Console.emit(try await session.monitor.call(MonitorAPI.cancelRun, ByID(id: id))) { cancelled in
+                    "run \(cancelled.run.id) \(cancelled.run.status.rawValue): \(cancelled.cancelledJobs.count) job(s) cancelled"
+                }
+            }
+        }
+    }
+
+    struct RetryFailed: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(
+            commandName: "retry-failed",
+            abstract: "Reopen a run's failed and dead jobs and queue them again (asks psync-monitor).",
+            discussion: "Example: psync runs retry-failed 42")
+        @Argument(help: "The run's id.") var id: Int
+        @OptionGroup var connection: ConnectionOptions
+
+        func run() async throws {
+            try await AdminSession.run(connection) { session in
+                try Console.emit(try await session.monitor.call(MonitorAPI.retryFailedJobs, ByID(id: id))) { result in
+                    (["\(result.retried.count) job(s) of run \(result.runID) queued again"]
+                        + result.refused.sorted { $0.key < $1.key }.map { "  job \($0.key) refused: \($0.value)" }).joined(separator: "\n")
+                }
+            }
+        }
+    }
+
     static func render(_ detail: RunDetail) -> String {
         let run = detail.run
         var details = Details()
@@ -67,7 +101,8 @@ struct RunsCommand: AsyncParsableCommand {
         details.add("actions", run.actions.map(\.rawValue).joined(separator: ", "))
         details.add("status", run.status.rawValue)
         details.add("progress", "\(detail.done)/\(detail.total) jobs done")
-        details.add("counts", "\(run.counts.succeeded) succeeded, \(run.counts.failed) failed, \(run.counts.dead) dead")
+        details.add(
+            "counts", "\(run.counts.succeeded) succeeded, \(run.counts.failed) failed, \(run.counts.dead) dead, \(run.counts.cancelled) cancelled")
         details.add(
             "skipped",
             "\(run.counts.skippedUsers) users, \(run.counts.skippedPortfolios) portfolios, \(run.counts.skippedAccounts) accounts, "

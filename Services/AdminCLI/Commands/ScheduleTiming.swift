@@ -1,6 +1,7 @@
 import ArgumentParser
 import Contracts
 import Foundation
+import Scheduling
 
 /// When a schedule fires: `--every`, `--cron` with `--tz`, or `--at`.
 struct ScheduleTiming: ParsableArguments {
@@ -36,18 +37,15 @@ struct ScheduleTiming: ParsableArguments {
         if let tz, patch.timeZone == nil { patch.timeZone = tz }
     }
 
-    /// `text` as an instant: ISO-8601 with an offset, or a local wall time in `zone`.
+    /// `text` as an instant: ISO-8601 with an offset, or a local wall time in `zone` (the console's form reads it the same way).
     static func time(_ text: String, zone: String) throws -> Date {
-        if let date = ISO8601.parse(text) { return date }
-        guard let timeZone = TimeZone(identifier: zone) else { throw CLIError("--tz '\(zone)' is not an IANA time zone such as Asia/Kolkata") }
-        let formatter = DateFormatter()
-        formatter.locale = Locale(identifier: "en_US_POSIX")
-        formatter.timeZone = timeZone
-        for format in ["yyyy-MM-dd HH:mm:ss", "yyyy-MM-dd HH:mm", "yyyy-MM-dd'T'HH:mm:ss", "yyyy-MM-dd'T'HH:mm"] {
-            formatter.dateFormat = format
-            if let date = formatter.date(from: text) { return date }
+        guard WallTime.isKnown(zone) || ISO8601.parse(text) != nil else {
+            throw CLIError("--tz '\(zone)' is not an IANA time zone such as Asia/Kolkata")
         }
-        throw CLIError("--at must be a time such as 2026-12-01T09:00:00+05:30 or 2026-12-01 09:00 (in --tz), got '\(text)'")
+        guard let date = WallTime.instant(text, zone: zone) else {
+            throw CLIError("--at must be a time such as 2026-12-01T09:00:00+05:30 or 2026-12-01 09:00 (in --tz), got '\(text)'")
+        }
+        return date
     }
 
     /// `every 5m`, `cron 0 9 * * MON-FRI (Asia/Kolkata)`, `once at …`.

@@ -1,6 +1,7 @@
 import ArgumentParser
 import Contracts
 import Foundation
+import Scheduling
 
 /// `psync sync`: start a run (and follow it with `--wait`), or sync one account synchronously with `--now`.
 struct SyncCommand: AsyncParsableCommand {

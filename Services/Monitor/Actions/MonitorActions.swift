@@ -14,8 +14,8 @@ struct MonitorActions: Sendable {
     let queues: QueueInspector
     let logger: Logger
 
-    private var deadLetters: DeadLetterQueue { DeadLetterQueue(redis: redis) }
-    private var publisher: StreamPublisher { StreamPublisher(redis: redis) }
+    var deadLetters: DeadLetterQueue { DeadLetterQueue(redis: redis) }
+    var publisher: StreamPublisher { StreamPublisher(redis: redis) }
 
     /// A broker code as the streams spell it, or 400.
     static func brokerCode(_ text: String) throws -> String {
@@ -70,7 +70,7 @@ struct MonitorActions: Sendable {
         return total
     }
 
-    private func retry(_ letters: [DeadLetter]) async throws -> DeadLettersRetried {
+    func retry(_ letters: [DeadLetter]) async throws -> DeadLettersRetried {
         var result = DeadLettersRetried(retried: 0, refused: [:])
         let jobLetters = letters.filter(Self.isJob)
         if !jobLetters.isEmpty {
@@ -136,7 +136,7 @@ struct MonitorActions: Sendable {
         letter.messageType == JobMessage.messageType && letter.jobID != nil && letter.originStream.hasPrefix("psync:{broker:")
     }
 
-    private func audit(action: String, entity: String, id: String?, details: JSONValue?) async {
+    func audit(action: String, entity: String, id: String?, details: JSONValue?) async {
         do {
             _ = try await persistence.call(PersistenceAPI.recordAudit, RecordAudit(action: action, entity: entity, entityID: id, details: details))
         } catch {

@@ -45,9 +45,20 @@ enum RunsPage {
         (run.finishedAt ?? (run.status == .finished ? nil : Date())).map { $0.timeIntervalSince(run.createdAt) }
     }
 
-    static func detail(_ progress: RunProgress, outstanding: [Job]) -> String {
+    static func detail(_ progress: RunProgress, outstanding: [Job], viewer: Viewer) -> String {
         let detail = progress.detail
         let run = detail.run
+        var buttons: [String] = []
+        if viewer.canAct && run.status == .running {
+            buttons.append("<a href=\"/runs/\(run.id)/cancel\" id=\"cancel-run\">Cancel run…</a>")
+        }
+        if viewer.canAct && run.counts.failed + run.counts.dead > 0 {
+            buttons.append(
+                viewer.actionForm(
+                    "/runs/\(run.id)/retry-failed", label: "Retry \(run.counts.failed + run.counts.dead) failed jobs",
+                    confirm: "Reopen the failed and dead jobs of this run and queue them again?"))
+        }
+        let actions = buttons.isEmpty ? "" : "<div id=\"run-actions\">\(buttons.joined(separator: " "))</div>"
         let states = JobStatus.allCases.map(\.rawValue)
         let brokerRows = detail.brokers.map { broker -> [String] in
             let failed = (broker.byStatus["failed"] ?? 0) + (broker.byStatus["dead"] ?? 0)
@@ -64,13 +75,14 @@ enum RunsPage {
         let counts = run.counts
         let skipped = counts.skippedUsers + counts.skippedPortfolios + counts.skippedAccounts + counts.skippedReauth
         return """
-            <p>\(HTML.badge(run.status.rawValue)) \(progress.stuck ? HTML.badge("stuck") : "") · \(HTML.escape(run.trigger.rawValue)) run of \
+            \(actions)<p>\(HTML.badge(run.status.rawValue)) \(progress.stuck ? HTML.badge("stuck") : "") · \(HTML.escape(run.trigger.rawValue)) run of \
             <strong>\(HTML.escape(run.scope.description))</strong> (\(HTML.escape(run.actions.map(\.rawValue).joined(separator: ", "))))\
             \(run.requestedBy.map { " · requested by \(HTML.escape($0))" } ?? "")</p>
             <p>\(HTML.progress(done: detail.done, failed: counts.failed + counts.dead, total: detail.total, id: "\(run.id)"))</p>
             <p>Created \(HTML.time(run.createdAt)) · dispatched \(HTML.time(run.dispatchedAt)) · finished \(HTML.time(run.finishedAt)) · \
             duration \(HTML.duration(duration(run))) · succeeded <strong id="run-succeeded">\(counts.succeeded)</strong> · \
             failed <strong id="run-failed">\(counts.failed)</strong> · dead <strong id="run-dead">\(counts.dead)</strong> · \
+            cancelled <strong id="run-cancelled">\(counts.cancelled)</strong> · \
             needing re-auth \(counts.reauthRequired) · skipped \(skipped)</p>
             <h2>Per broker and state</h2>\(HTML.table(["Broker", "Progress"] + states, brokerRows, empty: "no jobs"))
             <h2>Failures by reason</h2>\(HTML.table(["Reason", "Kind", "Jobs"], failureRows, empty: "no failures"))

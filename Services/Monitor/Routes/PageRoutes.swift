@@ -32,9 +32,9 @@ struct PageRoutes {
             let cursor = request.uri.queryParameters.get("cursor")
             return RunsPage.render(try await data.runs(ListRuns(status: parsed, cursor: cursor, limit: 50)), status: status)
         }
-        pages.page("/runs/{id}", title: "Run", active: "/runs") { _, context, _ in
+        pages.page("/runs/{id}", title: "Run", active: "/runs") { _, context, viewer in
             let id = try Self.id(context)
-            return RunsPage.detail(try await data.run(id), outstanding: try await data.outstandingJobs(run: id))
+            return RunsPage.detail(try await data.run(id), outstanding: try await data.outstandingJobs(run: id), viewer: viewer)
         }
         pages.page("/jobs", title: "Jobs") { request, _, _ in
             let query = request.uri.queryParameters
@@ -47,7 +47,10 @@ struct PageRoutes {
         pages.page("/jobs/{id}", title: "Job", active: "/jobs") { _, context, _ in JobsPage.detail(try await data.job(try Self.id(context))) }
         pages.page("/dead-letters", title: "Dead letters") { request, _, viewer in
             let before = request.uri.queryParameters.get("before").flatMap { $0.isEmpty ? nil : $0 }
+            let filter = OperationsRoutes.filterForm(query: request)
+            let matches = filter.isEmpty ? nil : try await actions.matchCount(try filter.filter())
             return DeadLettersPage.render(try await data.deadLetters(ListDeadLetters(before: before, limit: 100)), viewer: viewer)
+                + DeadLettersPage.filtered(filter, matches: matches, viewer: viewer)
         }
         pages.page("/dead-letters/{id}", title: "Dead letter", active: "/dead-letters") { _, context, viewer in
             DeadLettersPage.detail(try await data.deadLetter(context.parameters.get("id") ?? ""), viewer: viewer)

@@ -47,6 +47,16 @@ enum AuditLog {
         var filters: [SQL] = ["TRUE"]
         if let entity = request.entity { filters.append("entity = \(entity)") }
         if let entityID = request.entityID { filters.append("entity_id = \(entityID)") }
+        if let actor = request.actor {
+            // The actor exactly, or whom services acted for (`admin` finds `monitor for admin`): each served by its index.
+            filters.append("(actor = \(actor) OR person = \(actor))")
+        }
+        if let action = request.action { filters.append("action = \(action)") }
+        if let since = request.since { filters.append("at >= \(since)") }
+        if let until = request.until { filters.append("at < \(until)") }
+        if let since = request.since, let until = request.until, until <= since {
+            throw APIError.unprocessable("until must be after since", field: "until")
+        }
         let rows = try await pool.query(
             """
             SELECT id, at, actor, scope, action, entity, entity_id, before::text AS before, after::text AS after, request_id

@@ -29,7 +29,7 @@ enum Columns {
         """
     static let run: SQL = """
         r.id, r.trigger, r.schedule_id, r.fire_time, r.scope_kind, r.scope_id, r.actions, r.status, r.requested_by, r.total_jobs, \
-        r.succeeded, r.failed, r.dead, r.reauth_required, r.skipped_users, r.skipped_portfolios, r.skipped_accounts, r.skipped_reauth, \
+        r.succeeded, r.failed, r.dead, r.cancelled, r.reauth_required, r.skipped_users, r.skipped_portfolios, r.skipped_accounts, r.skipped_reauth, \
         r.created_at, r.dispatched_at, r.finished_at, r.deadline_at
         """
     static let job: SQL = """
@@ -187,6 +187,7 @@ extension PostgresRow {
                 succeeded: try decode(named: "succeeded"),
                 failed: try decode(named: "failed"),
                 dead: try decode(named: "dead"),
+                cancelled: try decode(named: "cancelled"),
                 reauthRequired: try decode(named: "reauth_required"),
                 skippedUsers: try decode(named: "skipped_users"),
                 skippedPortfolios: try decode(named: "skipped_portfolios"),

@@ -106,6 +106,7 @@ struct PersistenceRoutes {
         router.on(PersistenceAPI.completeRun) { request, _ in try await runs.complete(request.id) }
         router.on(PersistenceAPI.listRuns) { request, _ in try await runs.list(request) }
         router.on(PersistenceAPI.getRun) { request, _ in try await runs.detail(request.id) }
+        router.on(PersistenceAPI.cancelRun) { request, context in try await runs.cancel(request.id, by: AuditActor(context)) }
         router.on(PersistenceAPI.listJobs) { request, _ in try await runs.listJobs(request) }
         router.on(PersistenceAPI.getJob) { request, _ in try await runs.job(request.id) }
         router.on(PersistenceAPI.updateJobStates) { request, context in try await results.endJobs(request, by: AuditActor(context)) }
@@ -120,7 +121,8 @@ struct PersistenceRoutes {
         router.on(PersistenceAPI.listSchedules) { request, _ in try await schedules.list(request) }
         router.on(PersistenceAPI.getSchedule) { request, _ in try await schedules.get(request.id) }
         router.on(PersistenceAPI.scheduleChangeMark) { _, _ in try await schedules.changeMark() }
-        router.on(PersistenceAPI.recordFire) { request, _ in try await schedules.recordFire(request) }
+        router.on(PersistenceAPI.recordFire) { request, context in try await schedules.recordFire(request, by: AuditActor(context)) }
+        router.on(PersistenceAPI.listScheduleFires) { request, _ in try await schedules.fires(request) }
         router.on(PersistenceAPI.advanceSchedule) { request, _ in try await schedules.advance(request) }
         router.on(PersistenceAPI.markFiresSent) { request, _ in try await schedules.markSent(request) }
         router.on(PersistenceAPI.unsentFires) { _, _ in try await schedules.unsent() }

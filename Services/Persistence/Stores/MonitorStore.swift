@@ -32,6 +32,7 @@ struct MonitorStore: Sendable {
                 switch status {
                 case "failed", "dead": open.append(id)
                 case "succeeded": refused["\(id)"] = "job \(id) already succeeded"
+                case "cancelled": refused["\(id)"] = "job \(id) was cancelled with its run"
                 default:
                     if try row.decode(Bool.self, named: "stale") {
                         open.append(id)

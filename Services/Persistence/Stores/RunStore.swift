@@ -240,10 +240,11 @@ struct RunStore: Sendable {
             let finished = try connection.query(
                 """
                 UPDATE runs r SET status = 'finished', finished_at = now(), dispatched_at = coalesce(r.dispatched_at, now()),
-                    succeeded = c.succeeded, failed = c.failed, dead = c.dead, reauth_required = c.reauth
+                    succeeded = c.succeeded, failed = c.failed, dead = c.dead, cancelled = c.cancelled, reauth_required = c.reauth
                 FROM (SELECT count(*) FILTER (WHERE status = 'succeeded') AS succeeded, count(*) FILTER (WHERE status = 'failed') AS failed,
-                             count(*) FILTER (WHERE status = 'dead') AS dead, count(*) FILTER (WHERE error_kind = 'auth') AS reauth,
-                             count(*) FILTER (WHERE status NOT IN ('succeeded', 'failed', 'dead')) AS open
+                             count(*) FILTER (WHERE status = 'dead') AS dead, count(*) FILTER (WHERE status = 'cancelled') AS cancelled,
+                             count(*) FILTER (WHERE error_kind = 'auth') AS reauth,
+                             count(*) FILTER (WHERE status NOT IN ('succeeded', 'failed', 'dead', 'cancelled')) AS open
                       FROM jobs WHERE run_id = \(id)) c
                 WHERE r.id = \(id) AND r.status <> 'finished' AND c.open = 0
                 RETURNING r.id

@@ -1,4 +1,5 @@
 import Contracts
+import FoundationEssentials
 import PostgresClient
 
 /// Schedules as the scheduler saves them, and their fires, recorded once under a fencing token.
@@ -99,7 +100,8 @@ struct ScheduleStore: Sendable {
 
     /// Records the fire once: refuses a fencing token older than the newest seen (a deposed leader),
     /// and reports `recorded: false` for a fire already recorded. The schedule's next fire is left to `advance`.
-    func recordFire(_ request: RecordFire) async throws -> FireRecorded {
+    /// A manual fire (no fencing token: a run-now) is audited as `run` under `actor`.
+    func recordFire(_ request: RecordFire, by actor: AuditActor) async throws -> FireRecorded {
         try await pool.withTransaction { connection in
             if let fence = request.fence { try Self.checkFence(fence, on: connection) }
             guard try connection.query("SELECT 1 FROM schedules WHERE id = \(request.id) FOR UPDATE").first != nil else {
@@ -120,8 +122,49 @@ struct ScheduleStore: Sendable {
                 )
             }
             let schedule = try connection.query("SELECT \(Columns.schedule) FROM schedules sc WHERE sc.id = \(request.id)").first!.schedule()
+            if inserted == 1, request.fence == nil {
+                try AuditLog.record(
+                    on: connection, by: actor, action: "run", entity: "schedule", id: String(request.id), before: nil as JSONValue?,
+                    after: JSONValue.object(["fireTime": .string(ISO8601.format(request.fireTime))]))
+            }
             return FireRecorded(recorded: inserted == 1, schedule: schedule)
         }
+    }
+
+    /// A schedule's fires, newest first, each with the run the dispatcher created for it.
+    func fires(_ request: ListScheduleFires) async throws -> Page<ScheduleFire> {
+        let paging = try Paging(cursor: nil, limit: request.limit)
+        var before: SQL = ""
+        if let cursor = request.cursor, !cursor.isEmpty {
+            guard let milliseconds = Int(cursor), milliseconds > 0 else {
+                throw APIError.badRequest("cursor '\(cursor.prefix(40))' is not one this service issued")
+            }
+            before = "AND f.fire_time < \(Date(timeIntervalSince1970: Double(milliseconds) / 1000))"
+        }
+        guard try await pool.query("SELECT 1 FROM schedules WHERE id = \(request.id)").first != nil else {
+            throw APIError.notFound("schedule \(request.id) does not exist")
+        }
+        let rows = try await pool.query(
+            """
+            SELECT f.schedule_id, f.fire_time, f.fired_at, f.sent_at, f.fence IS NULL AS manual, r.id AS run_id, r.status AS run_status
+            FROM schedule_fires f LEFT JOIN runs r ON r.schedule_id = f.schedule_id AND r.fire_time = f.fire_time
+            WHERE f.schedule_id = \(request.id) \(before) ORDER BY f.fire_time DESC LIMIT \(paging.fetch)
+            """
+        )
+        let fires = try rows.map { row in
+            ScheduleFire(
+                scheduleID: try row.decode(named: "schedule_id"),
+                fireTime: try row.decode(named: "fire_time"),
+                firedAt: try row.decode(named: "fired_at"),
+                sentAt: try row.decode(named: "sent_at"),
+                manual: try row.decode(named: "manual"),
+                runID: try row.decode(named: "run_id"),
+                runStatus: try row.optionalEnumeration(RunStatus.self, named: "run_status")
+            )
+        }
+        guard fires.count > paging.limit else { return Page(items: fires, nextCursor: nil) }
+        let shown = Array(fires.prefix(paging.limit))
+        return Page(items: shown, nextCursor: shown.last.map { String(Int(($0.fireTime.timeIntervalSince1970 * 1000).rounded(.down))) })
     }
 
     /// Moves the next fire, unless the schedule was edited since the leader planned (its version moved on).

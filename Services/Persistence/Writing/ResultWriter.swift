@@ -113,7 +113,7 @@ struct ResultWriter: Sendable {
                 \(updates.map(\.startedAt))::timestamptz[], \(updates.map(\.finishedAt))::timestamptz[], \(updates.map(\.nextAttemptAt))::timestamptz[],
                 \(updates.map(note(for:)))::text[])
                 AS u(id, status, attempt, error, kind, worker, started_at, finished_at, next_attempt_at, note)
-            WHERE j.id = u.id AND j.status NOT IN ('succeeded', 'failed', 'dead') AND j.attempts <= u.attempt
+            WHERE j.id = u.id AND j.status NOT IN ('succeeded', 'failed', 'dead', 'cancelled') AND j.attempts <= u.attempt
             RETURNING j.id
             """
         )
@@ -221,7 +221,7 @@ struct ResultWriter: Sendable {
                               \(withRun.map { $0.failureKind?.rawValue })::text[]) AS u(run_id, outcome, kind)
                   GROUP BY run_id) c
             WHERE r.id = c.run_id
-            RETURNING r.id, (r.succeeded + r.failed + r.dead >= r.total_jobs AND r.status <> 'dispatching') AS done
+            RETURNING r.id, (r.succeeded + r.failed + r.dead + r.cancelled >= r.total_jobs AND r.status <> 'dispatching') AS done
             """
         )
         changes.runsDone = try runRows.filter { try $0.decode(Bool.self, named: "done") }.map { try $0.decode(Int.self, named: "id") }

@@ -230,3 +230,94 @@ extension MonitorAPI {
         .post, "/api/v1/login-tickets", scopes: .administrators, summary: "A single-use browser login link, good for a minute"
     )
 }
+
+/// Which dead letters a bulk retry or discard acts on: the ids given, or every letter matching all the criteria given
+/// (`all` with no criterion: every letter).
+public struct DeadLetterFilter: Codable, Sendable, Equatable {
+    /// These letters only.
+    public var ids: [String]?
+    /// Every letter (needed when no criterion is given, so an empty filter never acts on everything by accident).
+    public var all: Bool?
+    /// From this stream (`psync:{broker:ZERODHA}:jobs`, `psync:results` …).
+    public var origin: String?
+    /// From this broker's job stream.
+    public var broker: String?
+    /// Whose reason contains this text (case-insensitive).
+    public var reason: String?
+    /// Of this message type (`job`, `job.result`, `fire` …).
+    public var messageType: String?
+    /// Dead-lettered before this time.
+    public var before: Date?
+    /// Dead-lettered at or after this time.
+    public var after: Date?
+    public init(
+        ids: [String]? = nil, all: Bool? = nil, origin: String? = nil, broker: String? = nil, reason: String? = nil, messageType: String? = nil,
+        before: Date? = nil, after: Date? = nil
+    ) {
+        self.ids = ids
+        self.all = all
+        self.origin = origin
+        self.broker = broker
+        self.reason = reason
+        self.messageType = messageType
+        self.before = before
+        self.after = after
+    }
+
+    /// Whether any criterion (not `all`) is given.
+    public var hasCriteria: Bool {
+        !(ids ?? []).isEmpty || origin != nil || broker != nil || reason != nil || messageType != nil || before != nil || after != nil
+    }
+}
+
+/// How many dead letters a filter matches (and the first few), before acting on them.
+public struct DeadLetterMatches: Codable, Sendable, Equatable {
+    public var count: Int
+    /// Up to 20 of them, newest first.
+    public var sample: [DeadLetter]
+    public init(count: Int, sample: [DeadLetter]) {
+        self.count = count
+        self.sample = sample
+    }
+}
+
+/// What a discard removed from the dead-letter stream (a job's letter leaves the job dead).
+public struct DeadLettersDiscarded: Codable, Sendable, Equatable {
+    public var discarded: Int
+    public var ids: [String]
+    public init(discarded: Int, ids: [String]) {
+        self.discarded = discarded
+        self.ids = ids
+    }
+}
+
+/// What retrying a run's failed and dead jobs did: jobs reopened and queued again, and the ones refused with why.
+public struct RunJobsRetried: Codable, Sendable, Equatable {
+    public var runID: Int
+    public var retried: [Int]
+    /// Job id (as text) → why it was not reopened.
+    public var refused: [String: String]
+    public init(runID: Int, retried: [Int], refused: [String: String]) {
+        self.runID = runID
+        self.retried = retried
+        self.refused = refused
+    }
+}
+
+extension MonitorAPI {
+    public static let cancelRun = Endpoint<ByID, RunCancelled>(
+        .post, "/api/v1/runs/{id}/cancel", scopes: .administrators, summary: "End a run's open jobs as cancelled and finish the run"
+    )
+    public static let retryFailedJobs = Endpoint<ByID, RunJobsRetried>(
+        .post, "/api/v1/runs/{id}/retry-failed", scopes: .administrators, summary: "Reopen a run's failed and dead jobs and queue them again"
+    )
+    public static let matchingDeadLetters = Endpoint<DeadLetterFilter, DeadLetterMatches>(
+        .get, "/api/v1/dead-letter-matches", scopes: .readers, summary: "How many dead letters a filter matches"
+    )
+    public static let retryMatchingDeadLetters = Endpoint<DeadLetterFilter, DeadLettersRetried>(
+        .post, "/api/v1/dead-letters/retry-matching", scopes: .administrators, summary: "Put back the dead letters a filter matches"
+    )
+    public static let discardDeadLetters = Endpoint<DeadLetterFilter, DeadLettersDiscarded>(
+        .post, "/api/v1/dead-letters/discard", scopes: .administrators, summary: "Delete the dead letters a filter matches"
+    )
+}

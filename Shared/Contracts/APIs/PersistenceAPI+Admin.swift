@@ -221,11 +221,26 @@ public struct ListCredentials: PagedRequest, Equatable {
 public struct ListAudit: PagedRequest, Equatable {
     public var entity: String?
     public var entityID: String?
+    /// Entries by this actor, or done for this person by our services (`admin` also finds `monitor for admin`).
+    public var actor: String?
+    /// Only this action (`create`, `pause`, `cancel` …).
+    public var action: String?
+    /// Entries at or after this time.
+    public var since: Date?
+    /// Entries before this time.
+    public var until: Date?
     public var cursor: String?
     public var limit: Int?
-    public init(entity: String? = nil, entityID: String? = nil, cursor: String? = nil, limit: Int? = nil) {
+    public init(
+        entity: String? = nil, entityID: String? = nil, actor: String? = nil, action: String? = nil, since: Date? = nil, until: Date? = nil,
+        cursor: String? = nil, limit: Int? = nil
+    ) {
         self.entity = entity
         self.entityID = entityID
+        self.actor = actor
+        self.action = action
+        self.since = since
+        self.until = until
         self.cursor = cursor
         self.limit = limit
     }
@@ -278,5 +293,6 @@ extension PersistenceAPI {
         .get, "/v1/credentials", scopes: [.gateway], summary: "Sealed credentials, for key rotation"
     )
 
-    public static let listAudit = Endpoint<ListAudit, Page<AuditEntry>>(.get, "/v1/audit", scopes: .administrators, summary: "The audit log")
+    public static let listAudit = Endpoint<ListAudit, Page<AuditEntry>>(
+        .get, "/v1/audit", scopes: .readers.and(.monitor), summary: "The audit log, newest first, filtered")
 }

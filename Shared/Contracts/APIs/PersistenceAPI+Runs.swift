@@ -266,3 +266,21 @@ extension PersistenceAPI {
         .get, "/v1/sync-targets", scopes: .administrators, summary: "Active accounts a scope covers, paged"
     )
 }
+
+/// What cancelling a run did: its open jobs ended as `cancelled`, and the run finished.
+public struct RunCancelled: Codable, Sendable, Equatable {
+    public var run: Run
+    /// The jobs cancelled now (queued, retrying or running when the cancel came).
+    public var cancelledJobs: [Int]
+    public init(run: Run, cancelledJobs: [Int]) {
+        self.run = run
+        self.cancelledJobs = cancelledJobs
+    }
+}
+
+extension PersistenceAPI {
+    public static let cancelRun = Endpoint<ByID, RunCancelled>(
+        .post, "/v1/runs/{id}/cancel", scopes: .administrators.and(.monitor),
+        summary: "End a run's open jobs as cancelled (a late result for one is discarded) and finish the run"
+    )
+}

@@ -122,3 +122,47 @@ extension PersistenceAPI {
         .post, "/v1/schedules/{id}/advance", scopes: [.scheduler], summary: "Move a schedule's next fire without firing"
     )
 }
+
+/// One fire of a schedule, with the run it started (once the dispatcher created it).
+public struct ScheduleFire: Codable, Sendable, Equatable {
+    public var scheduleID: Int
+    /// The scheduled time fired (a run-now's: when it was asked for).
+    public var fireTime: Date
+    /// When it was recorded.
+    public var firedAt: Date
+    /// When it was on the dispatch stream; `nil` while not known to be.
+    public var sentAt: Date?
+    /// `true` for a run-now (no leader's fencing token).
+    public var manual: Bool
+    public var runID: Int?
+    public var runStatus: RunStatus?
+    public init(
+        scheduleID: Int, fireTime: Date, firedAt: Date, sentAt: Date?, manual: Bool, runID: Int?, runStatus: RunStatus?
+    ) {
+        self.scheduleID = scheduleID
+        self.fireTime = fireTime
+        self.firedAt = firedAt
+        self.sentAt = sentAt
+        self.manual = manual
+        self.runID = runID
+        self.runStatus = runStatus
+    }
+}
+
+/// A schedule's fires, newest first; the cursor is the last fire's time in milliseconds since 1970.
+public struct ListScheduleFires: PagedRequest, Equatable {
+    public var id: Int
+    public var cursor: String?
+    public var limit: Int?
+    public init(id: Int, cursor: String? = nil, limit: Int? = nil) {
+        self.id = id
+        self.cursor = cursor
+        self.limit = limit
+    }
+}
+
+extension PersistenceAPI {
+    public static let listScheduleFires = Endpoint<ListScheduleFires, Page<ScheduleFire>>(
+        .get, "/v1/schedules/{id}/fires", scopes: .readers.and(.monitor), summary: "A schedule's fires, newest first, with their runs"
+    )
+}

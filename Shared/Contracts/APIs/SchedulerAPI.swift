@@ -108,22 +108,24 @@ public struct SchedulerStatus: Codable, Sendable, Equatable {
 
 extension SchedulerAPI {
     public static let createSchedule = Endpoint<ScheduleDefinition, ScheduleView>(
-        .post, "/v1/schedules", scopes: .administrators, summary: "Create a schedule (interval, cron in a time zone, or once)"
+        .post, "/v1/schedules", scopes: .administrators.and(.monitor), summary: "Create a schedule (interval, cron in a time zone, or once)"
     )
     public static let updateSchedule = Endpoint<SchedulePatch, ScheduleView>(
-        .patch, "/v1/schedules/{id}", scopes: .administrators, summary: "Change some fields of a schedule; the next fire is recomputed"
+        .patch, "/v1/schedules/{id}", scopes: .administrators.and(.monitor), summary: "Change some fields of a schedule; the next fire is recomputed"
     )
-    public static let pauseSchedule = Endpoint<ByID, ScheduleView>(.post, "/v1/schedules/{id}/pause", scopes: .administrators, summary: "Stop firing")
+    public static let pauseSchedule = Endpoint<ByID, ScheduleView>(
+        .post, "/v1/schedules/{id}/pause", scopes: .administrators.and(.monitor), summary: "Stop firing")
     public static let resumeSchedule = Endpoint<ByID, ScheduleView>(
-        .post, "/v1/schedules/{id}/resume", scopes: .administrators, summary: "Fire again, from the next due time after now"
+        .post, "/v1/schedules/{id}/resume", scopes: .administrators.and(.monitor), summary: "Fire again, from the next due time after now"
     )
-    public static let deleteSchedule = Endpoint<ByID, Deleted>(.delete, "/v1/schedules/{id}", scopes: .administrators, summary: "Delete a schedule")
+    public static let deleteSchedule = Endpoint<ByID, Deleted>(
+        .delete, "/v1/schedules/{id}", scopes: .administrators.and(.monitor), summary: "Delete a schedule")
     public static let runScheduleNow = Endpoint<ByID, ScheduleFired>(
-        .post, "/v1/schedules/{id}/run", scopes: .administrators, summary: "Fire a schedule now, outside its timing"
+        .post, "/v1/schedules/{id}/run", scopes: .administrators.and(.monitor), summary: "Fire a schedule now, outside its timing"
     )
     public static let listSchedules = Endpoint<ListSchedules, Page<ScheduleView>>(
-        .get, "/v1/schedules", scopes: .readers, summary: "List schedules with their next fire times"
+        .get, "/v1/schedules", scopes: .readers.and(.monitor), summary: "List schedules with their next fire times"
     )
-    public static let getSchedule = Endpoint<ByID, ScheduleView>(.get, "/v1/schedules/{id}", scopes: .readers, summary: "One schedule")
+    public static let getSchedule = Endpoint<ByID, ScheduleView>(.get, "/v1/schedules/{id}", scopes: .readers.and(.monitor), summary: "One schedule")
     public static let status = Endpoint<Empty, SchedulerStatus>(.get, "/v1/scheduler", scopes: .readers, summary: "Which replica leads")
 }

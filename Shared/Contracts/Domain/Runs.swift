@@ -45,9 +45,11 @@ public enum JobAction: String, Codable, Sendable, CaseIterable {
 /// Where a job is in its life.
 public enum JobStatus: String, Codable, Sendable, CaseIterable {
     case queued, running, retrying, succeeded, failed, dead
+    /// Ended by an administrator cancelling its run; a result a gateway sends for it afterwards is discarded.
+    case cancelled
 
     /// Whether the job will not run again.
-    public var isTerminal: Bool { self == .succeeded || self == .failed || self == .dead }
+    public var isTerminal: Bool { self == .succeeded || self == .failed || self == .dead || self == .cancelled }
 }
 
 /// How a broker call failed, which decides what happens next.
@@ -83,6 +85,8 @@ public struct RunCounts: Codable, Sendable, Equatable {
     public var succeeded: Int
     public var failed: Int
     public var dead: Int
+    /// Jobs ended by an administrator cancelling the run.
+    public var cancelled: Int
     /// Jobs that failed because the broker refused the credentials.
     public var reauthRequired: Int
     public var skippedUsers: Int
@@ -95,6 +99,7 @@ public struct RunCounts: Codable, Sendable, Equatable {
         succeeded: Int = 0,
         failed: Int = 0,
         dead: Int = 0,
+        cancelled: Int = 0,
         reauthRequired: Int = 0,
         skippedUsers: Int = 0,
         skippedPortfolios: Int = 0,
@@ -105,6 +110,7 @@ public struct RunCounts: Codable, Sendable, Equatable {
         self.succeeded = succeeded
         self.failed = failed
         self.dead = dead
+        self.cancelled = cancelled
         self.reauthRequired = reauthRequired
         self.skippedUsers = skippedUsers
         self.skippedPortfolios = skippedPortfolios
@@ -113,7 +119,22 @@ public struct RunCounts: Codable, Sendable, Equatable {
     }
 
     /// Jobs that ended, one way or another.
-    public var done: Int { succeeded + failed + dead }
+    public var done: Int { succeeded + failed + dead + cancelled }
+
+    /// Decodes counts written before `cancelled` existed (events still on a stream) as none cancelled.
+    public init(from decoder: any Decoder) throws {
+        let container = try decoder.container(keyedBy: CodingKeys.self)
+        total = try container.decode(Int.self, forKey: .total)
+        succeeded = try container.decode(Int.self, forKey: .succeeded)
+        failed = try container.decode(Int.self, forKey: .failed)
+        dead = try container.decode(Int.self, forKey: .dead)
+        cancelled = try container.decodeIfPresent(Int.self, forKey: .cancelled) ?? 0
+        reauthRequired = try container.decode(Int.self, forKey: .reauthRequired)
+        skippedUsers = try container.decode(Int.self, forKey: .skippedUsers)
+        skippedPortfolios = try container.decode(Int.self, forKey: .skippedPortfolios)
+        skippedAccounts = try container.decode(Int.self, forKey: .skippedAccounts)
+        skippedReauth = try container.decode(Int.self, forKey: .skippedReauth)
+    }
 }
 
 /// One sync run: a fire or a manual request, fanned out into jobs.

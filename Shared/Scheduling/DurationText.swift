@@ -1,7 +1,7 @@
-/// Durations as people type them: `5s`, `15m`, `1h`, `1d`, `1h30m`.
-enum DurationText {
+/// Durations as people type them: `5s`, `15m`, `1h`, `1d`, `1h30m` (the CLI's `--every` and the console's schedule form).
+public enum DurationText {
     /// Seconds in `text`; `nil` when it is not a duration.
-    static func seconds(_ text: String) -> Int? {
+    public static func seconds(_ text: String) -> Int? {
         let units: [Character: Int] = ["s": 1, "m": 60, "h": 3_600, "d": 86_400, "w": 604_800]
         var total = 0
         var number = ""
@@ -20,7 +20,7 @@ enum DurationText {
     }
 
     /// The shortest text for `seconds`: `90` → `1m30s`.
-    static func text(_ seconds: Int) -> String {
+    public static func text(_ seconds: Int) -> String {
         var rest = seconds
         var text = ""
         for (name, size) in [("d", 86_400), ("h", 3_600), ("m", 60), ("s", 1)] where rest >= size {
