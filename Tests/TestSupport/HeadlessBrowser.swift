@@ -127,7 +127,7 @@ public final class HeadlessBrowser: @unchecked Sendable {
 
     /// Goes to `url` and waits for the page to load.
     public func open(_ url: String) async throws {
-        try await whileLoading { _ = try await self.send("Page.navigate", ["url": url]) }
+        try await whileLoading("opening \(url)") { _ = try await self.send("Page.navigate", ["url": url]) }
     }
 
     /// The page's address now.
@@ -160,7 +160,7 @@ public final class HeadlessBrowser: @unchecked Sendable {
     /// Clicks `selector` (a submit button, a link) and waits for the page it leads to.
     public func click(_ selector: String) async throws {
         let here = try await url()
-        try await whileLoading {
+        try await whileLoading("clicking \(selector) on \(here)") {
             let found = try await self.evaluate(
                 "(function(){var e=document.querySelector(\(Self.literal(selector)));if(!e)return false;e.click();return true;})()")
             guard found as? Bool == true else { throw HarnessError("nothing to click matches \(selector) on \(here)") }
@@ -200,10 +200,10 @@ public final class HeadlessBrowser: @unchecked Sendable {
     }
 
     /// Runs `action`, which starts a navigation, and waits until the next page has loaded (at most 20 s).
-    private func whileLoading(_ action: () async throws -> Void) async throws {
+    private func whileLoading(_ what: String, _ action: () async throws -> Void) async throws {
         let before = state.withLock { $0.loads }
         try await action()
-        try await eventually(timeout: .seconds(20), every: .milliseconds(20), "the next page to load") {
+        try await eventually(timeout: .seconds(20), every: .milliseconds(20), "the page after \(what) to load") {
             try state.withLock { state in
                 if state.closed { throw HarnessError("Chromium exited") }
                 return state.loads > before

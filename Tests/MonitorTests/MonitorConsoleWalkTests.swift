@@ -1,0 +1,169 @@
+import Contracts
+import Foundation
+import RPC
+import TestSupport
+import Testing
+
+/// The console as a person uses it, in headless Chromium: every page walked as an administrator (each form filled in
+/// and submitted with its button, the outcome checked through the services' APIs) and as a read-only viewer (every page
+/// shown, no button that changes anything). Screenshots of each page go to `.build/test-output/console/`.
+@Suite("Monitor console in a browser")
+struct MonitorConsoleWalkTests {
+    static let folder = MonitorBrowserTests.outputFolder() + "/console"
+
+    @Test("an admin creates a user, portfolio, account and schedule with the forms, seals credentials, syncs, pauses, runs and deletes; all audited")
+    func adminWalk() async throws {
+        let stack = try await Stack.start(["PSYNC_RUN_SWEEP_INTERVAL": "200ms"])
+        try await stack.launch("psync-brokersim")
+        try await stack.launch("psync-dispatcher")
+        try await stack.launch("psync-scheduler")
+        try await stack.launchGateway("SANDBOX")
+        try await stack.launch("psync-monitor")
+        let base = try stack.monitorURL
+        let admin = try stack.admin
+        let browser = try await HeadlessBrowser.launch()
+        defer { browser.close() }
+        try await MonitorBrowserTests.logIn(browser, base: base, token: Stack.adminToken)
+
+        // A user, with the form's own validation first: a bad email comes back by its field, what was typed kept.
+        try await browser.open(base + "/users")
+        try await browser.click("a#new-user")
+        try await browser.fill("#field-name", "Asha Rao")
+        try await browser.fill("#field-email", "not-an-email")
+        // Chromium checks type=email itself; without that check (an older browser, a script) the server's own applies.
+        #expect(try await browser.evaluate("document.querySelector('#user-form').checkValidity()") as? Bool == false)
+        _ = try await browser.evaluate("document.querySelector('#user-form').noValidate = true")
+        try await browser.click("#user-form button[type=submit]")
+        #expect(try await browser.exists("p.field-error[data-field=email]"))
+        #expect(try await browser.evaluate("document.querySelector('#field-name').value") as? String == "Asha Rao")
+        try await browser.screenshot(to: Self.folder + "/user-form-error.png")
+        let email = "asha-\(UUID().uuidString.prefix(6).lowercased())@example.com"
+        try await browser.fill("#field-email", email)
+        try await browser.click("#user-form button[type=submit]")
+        #expect(try await browser.exists("#notice[data-notice=created]"))
+        let user = try #require(try await admin.call(PersistenceAPI.listUsers, ListUsers(search: email)).items.first)
+        #expect(user.name == "Asha Rao")
+        try await browser.screenshot(to: Self.folder + "/user.png")
+
+        // Her portfolio, from her page.
+        try await browser.click("a#new-portfolio")
+        try await browser.fill("#field-name", "Family")
+        try await browser.fill("#field-baseCurrency", "INR")
+        try await browser.click("#portfolio-form button[type=submit]")
+        let portfolio = try #require(try await admin.call(PersistenceAPI.listPortfolios, ListPortfolios(userID: user.id)).items.first)
+        #expect(portfolio.name == "Family" && portfolio.baseCurrency == "INR")
+        #expect(try await browser.exists("#portfolio-views"))
+        try await browser.screenshot(to: Self.folder + "/portfolio.png")
+
+        // An account in it; credentials sealed through the write-only form; a sync from its page.
+        try await browser.click("a#new-account")
+        try await browser.fill("#field-brokerCode", "SANDBOX")
+        try await browser.fill("#field-label", "Main")
+        try await browser.click("#account-form button[type=submit]")
+        let account = try #require(try await admin.call(PersistenceAPI.listAccounts, ListAccounts(portfolioID: portfolio.id)).items.first)
+        #expect(try await browser.exists("#credential-state[data-credentials=none]"))
+        let secret = "walk-\(UUID().uuidString)"
+        try await browser.fill("#credentials-form input[name='cred.token']", secret)
+        try await browser.click("#credentials-form button[type=submit]")
+        #expect(try await browser.exists("#credential-state[data-credentials=stored]"))
+        #expect(!(try await browser.html()).contains(secret), "a sealed credential came back to the page")
+        #expect(try await admin.call(PersistenceAPI.getAccount, ByID(id: account.id)).hasCredentials)
+        try await browser.click("form[action='/accounts/\(account.id)/sync'] button")
+        try await eventually(timeout: .seconds(30), "the account's sync to finish") {
+            try await admin.call(PersistenceAPI.getAccount, ByID(id: account.id)).lastSyncedAt != nil
+        }
+        try await browser.open(base + "/accounts/\(account.id)")
+        let stored = try await admin.call(PersistenceAPI.accountHoldings, ByID(id: account.id)).holdings
+        let page = try await browser.html()
+        let jobShown = try await browser.exists("[data-job]")
+        #expect(jobShown && !stored.isEmpty && stored.allSatisfy { page.contains(">\($0.symbol)<") })
+        try await browser.screenshot(to: Self.folder + "/account.png")
+
+        // A schedule: a bad cron is refused by its field; an interval one is made, paused, resumed and run now.
+        try await browser.open(base + "/schedules")
+        try await browser.click("a#new-schedule")
+        try await browser.fill("#schedule-name", "Nightly")
+        try await browser.fill("#schedule-timing", "cron")
+        try await browser.fill("#schedule-cron", "61 * * * *")
+        try await browser.fill("#schedule-time-zone", "Asia/Kolkata")
+        try await browser.click("#schedule-submit")
+        #expect(try await browser.exists("p.field-error[data-field=cron]"))
+        try await browser.screenshot(to: Self.folder + "/schedule-form-error.png")
+        try await browser.fill("#schedule-cron", "30 2 * * *")
+        try await browser.click("#schedule-submit")
+        let schedule = try #require(try await stack.client("psync-scheduler").call(SchedulerAPI.listSchedules, ListSchedules()).items.first)
+        #expect(schedule.schedule.definition.name == "Nightly")
+        #expect(try await browser.url() == base + "/schedules/\(schedule.schedule.id)")
+        try await browser.click("form[action='/schedules/\(schedule.schedule.id)/pause'] button")
+        let paused = try await stack.client("psync-scheduler").call(SchedulerAPI.getSchedule, ByID(id: schedule.schedule.id))
+        #expect(paused.schedule.definition.enabled == false)
+        try await browser.click("form[action='/schedules/\(schedule.schedule.id)/resume'] button")
+        try await browser.click("form[action='/schedules/\(schedule.schedule.id)/run'] button")
+        try await eventually(timeout: .seconds(30), "the run-now fire to show in the schedule's history") {
+            try await browser.open(base + "/schedules/\(schedule.schedule.id)")
+            return try await browser.exists("#fires [data-fire-run]")
+        }
+        try await browser.screenshot(to: Self.folder + "/schedule.png")
+
+        // Runs and dead letters: the pages with their bulk actions; the schedule deleted through its confirmation page.
+        let run = try #require(try await admin.call(PersistenceAPI.listRuns, ListRuns(limit: 1)).items.first)
+        try await browser.open(base + "/runs/\(run.id)")
+        let cancelledCount = try await browser.exists("#run-cancelled")
+        #expect(try await browser.text("h1") == "Run" && cancelledCount)
+        try await browser.screenshot(to: Self.folder + "/run.png")
+        try await browser.open(base + "/dead-letters")
+        #expect(try await browser.exists("form#dead-letter-filter"))
+        try await browser.open(base + "/schedules/\(schedule.schedule.id)")
+        try await browser.click("a#delete-schedule")
+        try await browser.click("form#confirm-delete button")
+        #expect(try await browser.url() == base + "/schedules")
+
+        // The audit log, filtered to this person's actions, lists what was done here.
+        try await browser.open(base + "/audit")
+        try await browser.fill("#audit-actor", "admin")
+        try await browser.click("form#audit-filters button[type=submit]")
+        let audit = try await browser.html()
+        for action in ["create", "store_credentials", "pause", "resume", "run", "delete"] {
+            #expect(audit.contains("data-audit-action") && audit.contains(">\(action)<"), "the audit page lacks \(action)")
+        }
+        try await browser.screenshot(to: Self.folder + "/audit.png")
+        await stack.stop()
+    }
+
+    @Test("a read-only viewer sees every console page and no button that changes anything")
+    func readOnlyWalk() async throws {
+        let stack = try await Stack.start(["PSYNC_RUN_SWEEP_INTERVAL": "200ms"])
+        try await stack.launch("psync-brokersim")
+        try await stack.launch("psync-dispatcher")
+        try await stack.launch("psync-scheduler")
+        try await stack.launchGateway("SANDBOX")
+        try await stack.launch("psync-monitor")
+        _ = try await stack.makeAccounts(broker: "SANDBOX", count: 2) { ["token": "read-walk-\($0)"] }
+        let started = try await stack.dispatcher.call(DispatcherAPI.startRun, StartRun(scope: .all, actions: [.holdings]))
+        try await eventually(timeout: .seconds(60), "the sync to finish") {
+            try await stack.dispatcher.call(DispatcherAPI.runProgress, ByID(id: started.run.id)).detail.run.status == .finished
+        }
+        let base = try stack.monitorURL
+        let account = try #require(try await stack.admin.call(PersistenceAPI.listAccounts, ListAccounts()).items.first)
+        let browser = try await HeadlessBrowser.launch()
+        defer { browser.close() }
+        try await MonitorBrowserTests.logIn(browser, base: base, token: Stack.readToken)
+        let pages = [
+            "/", "/workers", "/queues", "/runs", "/runs/\(started.run.id)", "/jobs", "/dead-letters", "/schedules", "/users", "/portfolios",
+            "/portfolios/\(account.portfolioID)", "/accounts", "/accounts/\(account.id)", "/accounts/reauth", "/audit",
+        ]
+        for path in pages {
+            try await browser.open(base + path)
+            let title = try await browser.text("h1") ?? ""
+            let main = try await browser.text("main") ?? ""
+            #expect(!title.hasPrefix("Error"), "\(path) showed \(title): \(main)")
+            // The only form that posts is the logout button.
+            let posting = try await browser.evaluate(
+                "Array.from(document.querySelectorAll('form[method=post]')).map(f=>f.getAttribute('action')).filter(a=>a!=='/logout')")
+            #expect((posting as? [Any])?.isEmpty == true, "\(path) offers \(posting ?? "")")
+            let name = path == "/" ? "overview" : path.dropFirst().replacingOccurrences(of: "/", with: "-")
+            try await browser.screenshot(to: Self.folder + "/read-only-\(name).png")
+        }
+        await stack.stop()
+    }
+}
