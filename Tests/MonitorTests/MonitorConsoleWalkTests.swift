@@ -1,5 +1,6 @@
 import Contracts
 import Foundation
+import PostgresClient
 import RPC
 import TestSupport
 import Testing
@@ -127,6 +128,92 @@ struct MonitorConsoleWalkTests {
             #expect(audit.contains("data-audit-action") && audit.contains(">\(action)<"), "the audit page lacks \(action)")
         }
         try await browser.screenshot(to: Self.folder + "/audit.png")
+        await stack.stop()
+    }
+
+    @Test(
+        "an admin edits, disables and enables with the forms, pauses a queue, cancels a run, retries failed jobs and discards dead letters by filter")
+    func adminBulkWalk() async throws {
+        let stack = try await Stack.start(["PSYNC_RUN_SWEEP_INTERVAL": "200ms"])
+        try await stack.launch("psync-brokersim")
+        try await stack.launch("psync-dispatcher")
+        try await stack.launch("psync-scheduler")
+        try await stack.launchGateway("SANDBOX", environment: ["PSYNC_MAX_ATTEMPTS": "1"])
+        try await stack.launch("psync-monitor")
+        let accounts = try await stack.makeAccounts(broker: "SANDBOX", count: 3) { ["token": "bulk-walk-\($0)"] }
+        let base = try stack.monitorURL
+        let admin = try stack.admin
+        let monitor = try stack.monitor()
+        let browser = try await HeadlessBrowser.launch()
+        defer { browser.close() }
+        try await MonitorBrowserTests.logIn(browser, base: base, token: Stack.adminToken)
+
+        // Edit a user; disable and enable an account.
+        let account = accounts[0]
+        try await browser.open(base + "/users/\(account.userID)")
+        try await browser.click("a#edit")
+        try await browser.fill("#field-name", "Renamed in the browser")
+        try await browser.click("#user-form button[type=submit]")
+        #expect(try await admin.call(PersistenceAPI.getUser, ByID(id: account.userID)).name == "Renamed in the browser")
+        try await browser.open(base + "/accounts/\(account.id)")
+        try await browser.click("form[action='/accounts/\(account.id)/disable'] button")
+        #expect(try await admin.call(PersistenceAPI.getAccount, ByID(id: account.id)).status == .disabled)
+        try await browser.click("form[action='/accounts/\(account.id)/enable'] button")
+        #expect(try await admin.call(PersistenceAPI.getAccount, ByID(id: account.id)).status == .active)
+
+        // Pause the queue with its button, start a run, cancel it through its confirmation page.
+        try await browser.open(base + "/queues")
+        try await browser.click("form[action='/queues/SANDBOX/pause'] button")
+        try await Task.sleep(for: .milliseconds(1200))  // the gateway looks at the flag every 500 ms, between reads of up to 500 ms
+        let cancelled = try await stack.dispatcher.call(DispatcherAPI.startRun, StartRun(scope: .all, actions: [.holdings])).run.id
+        try await eventually("the run to be running with its jobs queued") {
+            try await monitor.call(MonitorAPI.run, ByID(id: cancelled)).detail.run.status == .running
+        }
+        try await browser.open(base + "/runs/\(cancelled)")
+        try await browser.click("a#cancel-run")
+        try await browser.screenshot(to: Self.folder + "/run-cancel-confirm.png")
+        try await browser.click("form#confirm-cancel button")
+        let run = try await monitor.call(MonitorAPI.run, ByID(id: cancelled)).detail.run
+        #expect(run.status == .finished && run.counts.cancelled == 3, "\(run.counts)")
+        try await browser.open(base + "/queues")
+        try await browser.click("form[action='/queues/SANDBOX/resume'] button")
+
+        // A run where one account's broker answers 503: one attempt allowed, so its job dies and leaves a dead letter.
+        _ = try await stack.simulator("POST", "/sim/faults", #"{"token":"bulk-walk-1","responses":["503","503","503","503"]}"#)
+        let failing = try await stack.dispatcher.call(DispatcherAPI.startRun, StartRun(scope: .all, actions: [.holdings])).run.id
+        try await eventually(timeout: .seconds(30), "the run to finish with one dead job") {
+            try await monitor.call(MonitorAPI.run, ByID(id: failing)).detail.run.status == .finished
+        }
+        #expect(try await monitor.call(MonitorAPI.deadLetters, ListDeadLetters()).total == 1)
+        // Retry its failed jobs from the run page: the fault is spent, so the job succeeds this time.
+        _ = try await stack.simulator("DELETE", "/sim/faults", "")
+        try await browser.open(base + "/runs/\(failing)")
+        try await browser.click("form[action='/runs/\(failing)/retry-failed'] button")
+        try await eventually(timeout: .seconds(30), "the retried job to succeed") {
+            try await stack.count("SELECT count(*)::int FROM jobs WHERE run_id = \(failing) AND status = 'succeeded'") == 3
+        }
+
+        // Two more dead letters; the filter counts them, and the confirmation page discards them.
+        _ = try await stack.simulator("POST", "/sim/faults", #"{"token":"bulk-walk-2","responses":["503","503","503","503"]}"#)
+        _ = try await stack.simulator("POST", "/sim/faults", #"{"token":"bulk-walk-0","responses":["503","503","503","503"]}"#)
+        let third = try await stack.dispatcher.call(DispatcherAPI.startRun, StartRun(scope: .all, actions: [.holdings])).run.id
+        try await eventually(timeout: .seconds(30), "two dead letters") {
+            let finished = try await monitor.call(MonitorAPI.run, ByID(id: third)).detail.run.status == .finished
+            let letters = try await monitor.call(MonitorAPI.deadLetters, ListDeadLetters()).total
+            return finished && letters == 2
+        }
+        try await browser.open(base + "/dead-letters")
+        try await browser.fill("#dead-filter-broker", "SANDBOX")
+        try await browser.click("form#dead-letter-filter button[type=submit]")
+        #expect((try await browser.text("#dead-letter-matches") ?? "").contains("2"))
+        try await browser.screenshot(to: Self.folder + "/dead-letters-filtered.png")
+        try await browser.click("a#discard-matching")
+        try await browser.click("form#confirm-discard button")
+        #expect(try await monitor.call(MonitorAPI.deadLetters, ListDeadLetters()).total == 0)
+        let audit = try await admin.call(PersistenceAPI.listAudit, ListAudit()).items.map(\.action)
+        for action in ["update", "disable", "enable", "pause", "resume", "cancel", "reopen", "discard"] {
+            #expect(audit.contains(action), "no \(action) in the audit log: \(audit)")
+        }
         await stack.stop()
     }
 
