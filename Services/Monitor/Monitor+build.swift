@@ -43,6 +43,7 @@ func buildMonitor(_ configuration: MonitorConfiguration, metrics: MetricsRegistr
     APIRoutes(data: data, actions: actions, sessions: sessions).register(on: app.router)
     PageRoutes(data: data, actions: actions, sessions: sessions, tokens: configuration.service.tokens, throttle: throttle, logger: logger)
         .register(on: app.router)
+    PortfolioViewRoutes(data: PortfolioData(persistence: persistence)).register(on: app.router)
     EventsRoute(feed: feed, sessions: sessions, recheck: configuration.eventsRecheck).register(on: app.router)
     app.addService(feed)
     app.addService(

@@ -49,6 +49,9 @@ struct EndpointAuthTests {
                 PersistenceAPI.getRun.description, PersistenceAPI.listRuns.description, PersistenceAPI.runJobs.description,
                 PersistenceAPI.listAccounts.description, PersistenceAPI.listBrokers.description,
                 PersistenceAPI.recordAudit.description, PersistenceAPI.reopenJobs.description,
+                PersistenceAPI.overviewFigures.description, PersistenceAPI.portfolioHoldings.description,
+                PersistenceAPI.portfolioPositions.description, PersistenceAPI.portfolioHistory.description,
+                PersistenceAPI.accountSnapshots.description, PersistenceAPI.snapshotHoldings.description,
             ].map { "psync-persistence \($0)" } + ["psync-dispatcher \(DispatcherAPI.runProgress.description)"]),
         .persistence: [],
     ]
