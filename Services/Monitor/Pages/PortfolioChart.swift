@@ -33,10 +33,12 @@ enum PortfolioChart {
             body +=
                 "<text x=\"\(left - 6)\" y=\"\(position + 4)\" font-size=\"11\" text-anchor=\"end\" fill=\"#555f73\">\(HTML.escape(tick.rounded(2).exactText))</text>"
         }
+        let span = (times.max() ?? 0) - (times.min() ?? 0)
         let timeTicks = times.isEmpty ? [] : x.ticks(min(4, Set(times).count))
         for tick in timeTicks {
             let position = x.position(tick)
-            let label = String(ISO8601.format(date(tick)).prefix(10))
+            let iso = ISO8601.format(date(tick))
+            let label = span < 2 * 86_400_000 ? String(iso.dropFirst(5).prefix(11)).replacing("T", with: " ") : String(iso.prefix(10))
             body +=
                 "<text x=\"\(position)\" y=\"\(height - bottom + 18)\" font-size=\"11\" text-anchor=\"middle\" fill=\"#555f73\">\(HTML.escape(label))</text>"
         }
@@ -85,13 +87,13 @@ enum PortfolioChart {
             """
     }
 
-    /// The moment of an x-axis tick (whole seconds since 1970), for its label only.
-    static func date(_ seconds: Decimal) -> Date {
-        Date(timeIntervalSince1970: Double(Int(seconds.rounded(0).exactText) ?? 0))
+    /// The moment of an x-axis tick (milliseconds since 1970), for its label only.
+    static func date(_ milliseconds: Decimal) -> Date {
+        Date(timeIntervalSince1970: Double(Int(milliseconds.rounded(0).exactText) ?? 0) / 1000)
     }
 
-    /// Whole seconds since 1970, as a decimal (the x axis).
+    /// Whole milliseconds since 1970, as a decimal (the x axis): totals of one run can be seconds apart.
     static func seconds(_ date: Date) -> Decimal {
-        Decimal(Int(date.timeIntervalSince1970.rounded(.down)))
+        Decimal(Int((date.timeIntervalSince1970 * 1000).rounded(.down)))
     }
 }
