@@ -35,12 +35,13 @@ enum PortfolioChart {
         }
         let span = (times.max() ?? 0) - (times.min() ?? 0)
         let timeTicks = times.isEmpty ? [] : x.ticks(min(4, Set(times).count))
-        for tick in timeTicks {
+        for (index, tick) in timeTicks.enumerated() {
             let position = x.position(tick)
+            let anchor = timeTicks.count == 1 ? "middle" : index == 0 ? "start" : index == timeTicks.count - 1 ? "end" : "middle"
             let iso = ISO8601.format(date(tick))
             let label = span < 2 * 86_400_000 ? String(iso.dropFirst(5).prefix(11)).replacing("T", with: " ") : String(iso.prefix(10))
             body +=
-                "<text x=\"\(position)\" y=\"\(height - bottom + 18)\" font-size=\"11\" text-anchor=\"middle\" fill=\"#555f73\">\(HTML.escape(label))</text>"
+                "<text x=\"\(position)\" y=\"\(height - bottom + 18)\" font-size=\"11\" text-anchor=\"\(anchor)\" fill=\"#555f73\">\(HTML.escape(label))</text>"
         }
         body += "<line x1=\"\(left)\" x2=\"\(left)\" y1=\"\(top)\" y2=\"\(height - bottom)\" stroke=\"#7a8396\"/>"
         body += "<line x1=\"\(left)\" x2=\"\(width - right)\" y1=\"\(height - bottom)\" y2=\"\(height - bottom)\" stroke=\"#7a8396\"/>"
