@@ -140,7 +140,7 @@ struct MonitorStore: Sendable {
     }
 
     /// Jobs finished per minute over the last `minutes`, oldest first, zero-filled. An index-only scan of
-    /// `jobs_finished_status` (migration 0009): with 1,000,000 jobs, 60,000 of them in the last hour, it takes ~45 ms.
+    /// `jobs_finished_status` (migration 0010): with 1,000,000 jobs, 60,000 of them in the last hour, it takes ~45 ms.
     static func throughput(minutes: Int, pool: PostgresPool) async throws -> [ThroughputPoint] {
         let end = (Date().timeIntervalSince1970 / 60).rounded(.down) * 60
         let start = Date(timeIntervalSince1970: end - Double(minutes - 1) * 60)

@@ -73,7 +73,7 @@ struct OverviewBenchmark: AsyncParsableCommand {
                 + "20 minutes, so the last hour holds ~60,000 finished jobs), written with SQL in \(fixed(seeded)) s, then `VACUUM ANALYZE`. "
                 + "Persistence, dispatcher and monitor running; \(requests) requests per page one after another, after 5 not counted, "
                 + "timed from the benchmark's side (HTTP on loopback included). The overview reads counts, never listings: one persistence "
-                + "call (jobs finished per minute by an index-only scan of `jobs_finished_status`, migration 0009; a count of "
+                + "call (jobs finished per minute by an index-only scan of `jobs_finished_status`, migration 0010; a count of "
                 + "`reauth_required` accounts over its partial index; the current runs with their own counters) and Redis. Before, it "
                 + "paged up to 5,000 accounts needing re-auth (each page 650 ms at this size), grouped all 1,000,000 jobs by broker "
                 + "and state (400 ms) and every current run's jobs (~80 ms a run). `/accounts/reauth` is a listing by design: every account "
