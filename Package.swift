@@ -105,7 +105,10 @@ let package = Package(
         service("Persistence", ["Brokers", "PostgresClient", "RedisClient", "Streams", hummingbird], resources: [.embedInCode("Migrations")]),
         service(
             "Monitor",
-            ["Streams", "RPC", "ExactDecimal", "RedisClient", "CurlClient", "Cryptography", hummingbird, lifecycle, metrics, httpTypes, nioCore]),
+            [
+                "Brokers", "Streams", "RPC", "ExactDecimal", "RedisClient", "CurlClient", "Cryptography", hummingbird, lifecycle, metrics, httpTypes,
+                nioCore,
+            ]),
         service("BrokerSim", ["SandboxData", "Cryptography", "ExactDecimal", "CivilTime", hummingbird, httpTypes, nioCore]),
         .executableTarget(
             name: "AdminCLI",

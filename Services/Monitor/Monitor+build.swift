@@ -45,6 +45,12 @@ func buildMonitor(_ configuration: MonitorConfiguration, metrics: MetricsRegistr
         .register(on: app.router)
     PortfolioViewRoutes(data: PortfolioData(persistence: persistence)).register(on: app.router)
     EventsRoute(feed: feed, sessions: sessions, recheck: configuration.eventsRecheck).register(on: app.router)
+    let gateways = GatewayLocator(
+        workers: workers, verifier: WorkerVerifier(policy: configuration.service.trustedWorkers, http: http), http: http, token: token)
+    UserRoutes(data: data).register(on: app.router)
+    PortfolioRoutes(data: data).register(on: app.router)
+    AccountRoutes(data: data, gateways: gateways, publicURL: configuration.publicURL).register(on: app.router)
+    BrokerLoginRoutes(data: data, gateways: gateways, states: BrokerLoginStates(redis: redis, signer: signer)).register(on: app.router)
     app.addService(feed)
     app.addService(
         SystemMetrics(

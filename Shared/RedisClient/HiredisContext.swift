@@ -13,12 +13,48 @@ final class HiredisContext {
     /// connection of a process ignores the signal, as hiredis' documentation asks of its users.
     private static let brokenPipesIgnored: Void = { _ = signal(SIGPIPE, SIG_IGN) }()
 
-    /// Connects and authenticates; blocks for up to the connect timeout.
-    init(configuration: RedisConfiguration) throws {
+    /// Connects and authenticates; blocks for up to the connect timeout. With sentinels, asks them where the primary is
+    /// and checks it is one (`ROLE`): a sentinel may answer with the old primary for a moment after a failover.
+    static func connect(_ configuration: RedisConfiguration) throws -> HiredisContext {
+        guard let name = configuration.sentinelPrimary, !configuration.sentinels.isEmpty else {
+            return try HiredisContext(configuration: configuration, endpoint: configuration.endpoint)
+        }
+        var problems: [String] = []
+        for sentinel in configuration.sentinels {
+            let address: (host: String, port: Int)
+            do {
+                var asking = RedisConfiguration(host: sentinel.host, port: sentinel.port)
+                asking.connectTimeout = min(configuration.connectTimeout, .seconds(1))
+                asking.commandTimeout = .seconds(1)
+                let context = try HiredisContext(configuration: asking, endpoint: asking.endpoint)
+                let reply = try context.command(["SENTINEL", "get-master-addr-by-name", .init(name)])
+                guard case .array(let parts) = reply, parts.count == 2, let host = parts[0].string, let portText = parts[1].string,
+                    let port = Int(portText), (1...65535).contains(port), !host.isEmpty, host.utf8.count <= 255
+                else {
+                    problems.append("\(sentinel.host):\(sentinel.port) does not know '\(name)'")
+                    continue
+                }
+                address = (host, port)
+            } catch {
+                problems.append("\(sentinel.host):\(sentinel.port): \(error)")
+                continue
+            }
+            do {
+                let primary = try HiredisContext(configuration: configuration, endpoint: .tcp(host: address.host, port: address.port))
+                if case .array(let role) = try primary.command(["ROLE"]), role.first?.string == "master" { return primary }
+                problems.append("\(address.host):\(address.port), named by \(sentinel.host):\(sentinel.port), is not a primary (yet)")
+            } catch {
+                problems.append("\(address.host):\(address.port), named by \(sentinel.host):\(sentinel.port): \(error)")
+            }
+        }
+        throw RedisError(.connection, "no sentinel named a reachable primary for '\(name)': " + problems.joined(separator: "; "))
+    }
+
+    private init(configuration: RedisConfiguration, endpoint: RedisConfiguration.Endpoint) throws {
         Self.brokenPipesIgnored
         let connectTimeout = timeval(configuration.connectTimeout)
         let opened: UnsafeMutablePointer<redisContext>? =
-            switch configuration.endpoint {
+            switch endpoint {
             case .tcp(let host, let port): redisConnectWithTimeout(host, Int32(port), connectTimeout)
             case .unixSocket(let path): redisConnectUnixWithTimeout(path, connectTimeout)
             }
@@ -30,7 +66,7 @@ final class HiredisContext {
         }
         // From here on a throw runs deinit, which frees the context.
         context = opened
-        if case .tcp = configuration.endpoint { _ = redisEnableKeepAlive(opened) }
+        if case .tcp = endpoint { _ = redisEnableKeepAlive(opened) }
         setTimeout(configuration.commandTimeout)
         if let password = configuration.password {
             let auth: [RedisArgument] =

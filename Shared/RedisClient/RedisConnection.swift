@@ -45,7 +45,10 @@ public actor RedisConnection: RedisCommands {
             self.context = nil
             throw error
         }
-        if case .error(let message) = reply { throw RedisError(.server, message) }
+        if case .error(let message) = reply {
+            try dropIfDemoted(message)
+            throw RedisError(.server, message)
+        }
         return reply
     }
 
@@ -53,12 +56,24 @@ public actor RedisConnection: RedisCommands {
     public func pipeline(_ commands: [[RedisArgument]]) throws -> [RedisValue] {
         guard !commands.isEmpty else { return [] }
         let context = try connected()
+        let replies: [RedisValue]
         do {
-            return try context.pipeline(commands)
+            replies = try context.pipeline(commands)
         } catch {
             self.context = nil
             throw error
         }
+        for case .error(let message) in replies { try dropIfDemoted(message) }
+        return replies
+    }
+
+    /// A server that became a replica (after a failover, the old primary rejoining) refuses writes with `READONLY`:
+    /// that is the connection's fault, not the command's. The connection is dropped (the next call asks the sentinels
+    /// again) and the call fails as a connection error, so callers retry as they do when Redis is away.
+    private func dropIfDemoted(_ message: String) throws {
+        guard message.hasPrefix("READONLY") else { return }
+        context = nil
+        throw RedisError(.connection, "\(configuration) answered from a replica: \(message.prefix(120))")
     }
 
     /// Closes the socket; the next call opens a new one.
@@ -79,7 +94,7 @@ public actor RedisConnection: RedisCommands {
 
     private func connected() throws -> HiredisContext {
         if let context { return context }
-        let opened = try HiredisContext(configuration: configuration)
+        let opened = try HiredisContext.connect(configuration)
         context = opened
         return opened
     }

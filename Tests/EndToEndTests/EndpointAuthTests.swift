@@ -42,19 +42,35 @@ struct EndpointAuthTests {
                 PersistenceAPI.storeCredentials.description, PersistenceAPI.storeSnapshot.description,
                 PersistenceAPI.storeTransactions.description,
             ].map { "psync-persistence \($0)" }),
-        .monitor: Set(
-            [
-                PersistenceAPI.accountHoldings.description, PersistenceAPI.accountPositions.description,
-                PersistenceAPI.getJob.description, PersistenceAPI.listJobs.description, PersistenceAPI.jobStatistics.description,
-                PersistenceAPI.getRun.description, PersistenceAPI.listRuns.description, PersistenceAPI.runJobs.description,
-                PersistenceAPI.listAccounts.description, PersistenceAPI.listBrokers.description,
-                PersistenceAPI.recordAudit.description, PersistenceAPI.reopenJobs.description,
-                PersistenceAPI.overviewFigures.description, PersistenceAPI.portfolioHoldings.description,
-                PersistenceAPI.portfolioPositions.description, PersistenceAPI.portfolioHistory.description,
-                PersistenceAPI.accountSnapshots.description, PersistenceAPI.snapshotHoldings.description,
-            ].map { "psync-persistence \($0)" } + ["psync-dispatcher \(DispatcherAPI.runProgress.description)"]),
+        .monitor: monitorCalls,
         .persistence: [],
     ]
+
+    /// What psync-monitor calls: the dashboard's reads and actions, and the console's users, portfolios and accounts pages.
+    static let monitorCalls: Set<String> = {
+        let persistence: [String] = [
+            PersistenceAPI.accountHoldings.description, PersistenceAPI.accountPositions.description,
+            PersistenceAPI.getJob.description, PersistenceAPI.listJobs.description, PersistenceAPI.jobStatistics.description,
+            PersistenceAPI.getRun.description, PersistenceAPI.listRuns.description, PersistenceAPI.runJobs.description,
+            PersistenceAPI.listAccounts.description, PersistenceAPI.listBrokers.description,
+            PersistenceAPI.recordAudit.description, PersistenceAPI.reopenJobs.description,
+            PersistenceAPI.overviewFigures.description, PersistenceAPI.portfolioHoldings.description,
+            PersistenceAPI.portfolioPositions.description, PersistenceAPI.portfolioHistory.description,
+            PersistenceAPI.accountSnapshots.description, PersistenceAPI.snapshotHoldings.description,
+        ]
+        let console: [String] = [
+            PersistenceAPI.createUser.description, PersistenceAPI.listUsers.description, PersistenceAPI.getUser.description,
+            PersistenceAPI.updateUser.description, PersistenceAPI.deleteUser.description, PersistenceAPI.createPortfolio.description,
+            PersistenceAPI.listPortfolios.description, PersistenceAPI.getPortfolio.description, PersistenceAPI.updatePortfolio.description,
+            PersistenceAPI.deletePortfolio.description, PersistenceAPI.createAccount.description, PersistenceAPI.getAccount.description,
+            PersistenceAPI.updateAccount.description, PersistenceAPI.deleteAccount.description, PersistenceAPI.accountTransactions.description,
+        ]
+        let dispatcher: [String] = [DispatcherAPI.runProgress.description, DispatcherAPI.startRun.description]
+        let gateway: [String] = [GatewayAPI.putCredentials.description, GatewayAPI.loginURL.description, GatewayAPI.completeLogin.description]
+        return Set(
+            (persistence + console).map { "psync-persistence \($0)" } + dispatcher.map { "psync-dispatcher \($0)" }
+                + gateway.map { "psync-gateway \($0)" })
+    }()
 
     /// Every identity with its token: the people, and every service (gateways of two brokers).
     static var identities: [(Principal, String)] {

@@ -140,7 +140,7 @@ struct GatewayRPCTests {
             let error = error as? RPCError
             return error?.status == 502 && error?.code == "broker_auth" && error?.message.contains("psync login \(kite[0].id)") == true
         }
-        let login = try await gateway.call(GatewayAPI.loginURL, ByID(id: kite[0].id))
+        let login = try await gateway.call(GatewayAPI.loginURL, LoginURLRequest(id: kite[0].id))
         #expect(login.url.hasSuffix("?v=3&api_key=kitekey") && login.redirectParameter == "request_token")
         let sealed = try await gateway.call(GatewayAPI.completeLogin, CompleteLogin(id: kite[0].id, code: "abc123"))
         #expect(sealed.fields == ["access_token", "api_key", "api_secret"])

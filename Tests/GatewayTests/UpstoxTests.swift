@@ -95,7 +95,7 @@ struct UpstoxTests {
     /// Logs account `id` in through the gateway: its login URL, brokersim's Authorize dialog, the code back.
     static func login(_ stack: Stack, _ id: Int) async throws -> (sealed: CredentialsSealed, code: String) {
         let gateway = try stack.gateway("UPSTOX")
-        let login = try await gateway.call(GatewayAPI.loginURL, ByID(id: id))
+        let login = try await gateway.call(GatewayAPI.loginURL, LoginURLRequest(id: id))
         #expect(login.redirectParameter == "code" && login.url.contains("/v2/login/authorization/dialog?response_type=code&client_id=upstox-app"))
         let dialog = try await stack.http.execute(HTTPClientRequest(url: login.url))
         let location = try #require(dialog.header("location"), "status \(dialog.status)")

@@ -14,12 +14,14 @@ import Testing
 struct MonitorBrowserTests {
     @Test("headless Chromium renders the overview: workers listed, the run finished, counts right, times localised; a screenshot is saved")
     func overviewInChromium() async throws {
-        let chromium = try Self.chromiumPath()
         let (stack, detail) = try await MonitorRouteTests.syncedStack(accounts: 3)
         let base = try stack.monitorURL
         let monitor = try stack.monitor()
+        let browser = try await HeadlessBrowser.launch(width: 1400, height: 1100)
+        defer { browser.close() }
 
-        let dom = try await Self.chromium(chromium, ["--dump-dom", base + (try await monitor.call(MonitorAPI.createLoginTicket)).path])
+        try await browser.open(base + (try await monitor.call(MonitorAPI.createLoginTicket)).path)
+        let dom = try await browser.html()
         #expect(dom.contains("<h1>Overview</h1>"), "\(dom.prefix(800))")
         #expect(dom.contains("data-alive=\"psync-gateway/SANDBOX\">1<"))
         #expect(dom.contains("psync-dispatcher") && dom.contains("psync-persistence") && dom.contains("psync-monitor"))
@@ -30,21 +32,51 @@ struct MonitorBrowserTests {
         #expect(dom.contains("action=\"/logout\"") && dom.contains(">admin<"))
         // The script rewrote every time to the viewer's zone, keeping the UTC text as its title.
         #expect(dom.contains("<time datetime=\"20") && dom.contains(" UTC\">"), "times were not localised")
+        #expect(try await browser.screenshot(to: Self.outputFolder() + "/monitor-overview.png") > 10_000)
 
         // A ticket is good once.
         let ticket = try await monitor.call(MonitorAPI.createLoginTicket)
         #expect(try await stack.monitorRequest("GET", ticket.path).status == 303)
         #expect(try await stack.monitorRequest("GET", ticket.path).status == 401)
-
-        let folder = Self.outputFolder()
-        try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
-        let screenshot = folder + "/monitor-overview.png"
-        try? FileManager.default.removeItem(atPath: screenshot)
-        _ = try await Self.chromium(
-            chromium, ["--screenshot=\(screenshot)", "--window-size=1400,1100", base + (try await monitor.call(MonitorAPI.createLoginTicket)).path])
-        let size = (try? FileManager.default.attributesOfItem(atPath: screenshot)[.size] as? Int) ?? 0
-        #expect(size > 10_000, "screenshot at \(screenshot) has \(size) bytes")
         await stack.stop()
+    }
+
+    @Test("a person logs in through the form: read-only sees no buttons; an admin pauses and resumes a queue with its buttons")
+    func loginFormAndQueueButtons() async throws {
+        let (stack, _) = try await MonitorRouteTests.syncedStack(accounts: 1)
+        let base = try stack.monitorURL
+        let reader = try await HeadlessBrowser.launch()
+        defer { reader.close() }
+        try await Self.logIn(reader, base: base, token: Stack.readToken)
+        #expect(try await reader.text("header .who") == "read-only")
+        try await reader.open(base + "/queues")
+        let pauseShown = try await reader.exists("form[action$=\"/pause\"]")
+        #expect(try await reader.text("h1") == "Queues" && !pauseShown)
+        try await reader.screenshot(to: Self.outputFolder() + "/monitor-queues-read-only.png")
+
+        let admin = try await HeadlessBrowser.launch()
+        defer { admin.close() }
+        try await Self.logIn(admin, base: base, token: Stack.adminToken)
+        try await admin.open(base + "/queues")
+        try await admin.click("form[action=\"/queues/SANDBOX/pause\"] button")  // asks to confirm; the driver accepts
+        #expect(try await admin.url() == base + "/queues")
+        let monitor = try stack.monitor()
+        #expect(try await monitor.call(MonitorAPI.queues).first { $0.broker == "SANDBOX" }?.paused == true)
+        try await admin.screenshot(to: Self.outputFolder() + "/monitor-queues-paused.png")
+        try await admin.click("form[action=\"/queues/SANDBOX/resume\"] button")
+        #expect(try await monitor.call(MonitorAPI.queues).first { $0.broker == "SANDBOX" }?.paused == false)
+        let audit = try await stack.admin.call(PersistenceAPI.listAudit, ListAudit(entity: "queue", entityID: "SANDBOX"))
+        #expect(audit.items.map(\.action) == ["resume", "pause"])
+        await stack.stop()
+    }
+
+    /// Logs `browser` in through the login form with `token`, as a person pasting it would, and lands on the overview.
+    static func logIn(_ browser: HeadlessBrowser, base: String, token: String) async throws {
+        try await browser.open(base + "/login")
+        try await browser.fill("input[name=token]", token)
+        try await browser.click("form[action=\"/login\"] button[type=submit]")
+        let landed = try await browser.url()
+        guard landed == base + "/" else { throw HarnessError("the login form led to \(landed), not the overview") }
     }
 
     /// `.build/test-output` of this package.
@@ -52,40 +84,5 @@ struct MonitorBrowserTests {
         var root = URL(fileURLWithPath: #filePath)
         for _ in 0..<3 { root.deleteLastPathComponent() }
         return root.path + "/.build/test-output"
-    }
-
-    static func chromiumPath() throws -> String {
-        for path in ["/usr/bin/chromium", "/usr/bin/chromium-browser"] where FileManager.default.isExecutableFile(atPath: path) { return path }
-        throw HarnessError("chromium is not installed: run `make deps` (it installs Debian's chromium package)")
-    }
-
-    /// Runs headless Chromium with `arguments`; its standard output.
-    static func chromium(_ path: String, _ arguments: [String]) async throws -> String {
-        let profile = try TemporaryDirectory.make(prefix: "chromium")
-        defer { try? FileManager.default.removeItem(atPath: profile) }
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: path)
-        process.arguments =
-            [
-                "--headless", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage", "--no-first-run", "--hide-scrollbars",
-                "--user-data-dir=\(profile)",
-            ] + arguments
-        // Into a file, not a pipe: a page larger than the pipe's buffer would block Chromium until we read.
-        let outputPath = profile + "/stdout.html"
-        _ = FileManager.default.createFile(atPath: outputPath, contents: nil)
-        let output = try FileHandle(forWritingTo: URL(fileURLWithPath: outputPath))
-        defer { try? output.close() }
-        process.standardOutput = output
-        process.standardError = FileHandle(forWritingAtPath: "/dev/null")
-        try process.run()
-        let deadline = ContinuousClock.now + .seconds(45)
-        while process.isRunning {
-            if ContinuousClock.now > deadline {
-                process.terminate()
-                throw HarnessError("chromium did not finish within 45 s")
-            }
-            try await Task.sleep(for: .milliseconds(100))
-        }
-        return (try? String(contentsOfFile: outputPath, encoding: .utf8)) ?? ""
     }
 }

@@ -12,9 +12,16 @@ public final class PostgresServer: @unchecked Sendable {
     public let directory: String
     private let binDirectory: String
     private var child: ChildProcess?
+    /// Settings beyond the defaults (a primary with a synchronous standby).
+    private let settings: [String]
+    /// A standby that takes over: URLs then name both servers, and libpq picks the one that accepts writes.
+    private var standby: PostgresServer?
 
-    /// Initialises a cluster (trust auth, fsync off) and starts it.
-    public init() async throws {
+    /// Initialises a cluster (trust auth, fsync off) and starts it. `synchronousStandby`: commits wait until a standby
+    /// has the WAL (`synchronous_standby_names = '*'`, `synchronous_commit = on`), as a primary whose acknowledged
+    /// writes must survive a failover is run.
+    public init(synchronousStandby: Bool = false) async throws {
+        settings = synchronousStandby ? ["-c", "synchronous_standby_names=*", "-c", "synchronous_commit=on"] : ["-c", "synchronous_commit=off"]
         binDirectory = try Self.findBinDirectory()
         port = try freePort()
         directory = try TemporaryDirectory.make(prefix: "psync-postgres")
@@ -25,18 +32,54 @@ public final class PostgresServer: @unchecked Sendable {
         try await startOnFreePort()
     }
 
-    /// The URL for database `database` as the superuser.
+    /// A streaming standby of `primary` (`pg_basebackup -R`), started and replicating.
+    public init(standbyOf primary: PostgresServer) async throws {
+        settings = ["-c", "synchronous_commit=off"]
+        binDirectory = primary.binDirectory
+        port = try freePort()
+        directory = try TemporaryDirectory.make(prefix: "psync-postgres-standby")
+        try FileManager.default.createDirectory(atPath: directory + "/socket", withIntermediateDirectories: true)
+        if getuid() == 0 { try await Self.run("/bin/chown", ["-R", "postgres:postgres", directory]) }
+        try await Self.run(
+            binDirectory + "/pg_basebackup",
+            ["-h", "127.0.0.1", "-p", String(primary.port), "-U", "postgres", "-D", directory + "/data", "-R", "-X", "stream", "--no-sync"],
+            asPostgres: true)
+        try await startOnFreePort()
+    }
+
+    /// From now on URLs name this server and `standby` (`target_session_attrs=read-write`): libpq connects to whichever
+    /// accepts writes, so the standby's promotion needs no change of settings.
+    public func useFailover(to standby: PostgresServer) {
+        self.standby = standby
+    }
+
+    /// Makes this standby a primary (`pg_promote()`, waiting for it to finish).
+    public func promote() async throws {
+        let connection = PostgresConnection(configuration: try PostgresConfiguration(url: url()), name: "postgres-promote")
+        _ = try await connection.query("SELECT pg_promote(true, 60)")
+    }
+
+    /// Stops the server at once (SIGQUIT: immediate shutdown, no checkpoint, as a crash leaves it).
+    public func crash() async {
+        child?.signal(SIGQUIT)
+        _ = await child?.waitForExit(timeout: .seconds(20))
+        await child?.stop()
+        child = nil
+    }
+
+    /// The URL for database `database` as the superuser (both servers, when a standby takes over).
     public func url(database: String = "postgres") -> String {
-        "postgres://postgres@127.0.0.1:\(port)/\(database)"
+        guard let standby else { return "postgres://postgres@127.0.0.1:\(port)/\(database)" }
+        return "postgres://postgres@127.0.0.1:\(port),127.0.0.1:\(standby.port)/\(database)?target_session_attrs=read-write"
     }
 
     /// Starts the postmaster and waits until it accepts queries.
     public func start() async throws {
-        let arguments = [
-            "-D", directory + "/data", "-p", String(port), "-k", directory + "/socket", "-c", "listen_addresses=127.0.0.1",
-            "-c", "fsync=off", "-c", "synchronous_commit=off", "-c", "full_page_writes=off", "-c", "max_connections=300",
-            "-c", "shared_buffers=128MB",
-        ]
+        let arguments =
+            [
+                "-D", directory + "/data", "-p", String(port), "-k", directory + "/socket", "-c", "listen_addresses=127.0.0.1",
+                "-c", "fsync=off", "-c", "full_page_writes=off", "-c", "max_connections=300", "-c", "shared_buffers=128MB",
+            ] + settings
         let (executable, fullArguments) = Self.command(binDirectory + "/postgres", arguments, asPostgres: true)
         child = try ChildProcess(executable: executable, arguments: fullArguments, logPath: directory + "/postgres.log")
         let probe = PostgresConnection(configuration: try PostgresConfiguration(url: url(), connectTimeout: .seconds(2)), name: "postgres-probe")

@@ -19,6 +19,10 @@ public final class RedisServer: @unchecked Sendable {
     public let secrets: String
     private let executable: String
     private let appendOnly: Bool
+    /// `--replicaof …` and its credentials for a replica; empty for a primary.
+    private let replication: [String]
+    /// Sentinels that watch this server as a primary: clients then find it through them (`useSentinels`).
+    private var sentinels: RedisSentinels?
     private var child: ChildProcess?
     /// Gateway users asked for, and the renders that make them, one after another (acl.sh is not run twice at once).
     private let gateways = Mutex<(brokers: [String], tasks: [String: Task<Void, any Error>], last: Task<Void, any Error>?)>(([], [:], nil))
@@ -30,17 +34,43 @@ public final class RedisServer: @unchecked Sendable {
         directory = try TemporaryDirectory.make(prefix: "psync-redis")
         secrets = directory + "/acl"
         self.appendOnly = appendOnly
+        replication = []
         try await Self.render(secrets, brokers: [])
         try await startOnFreePort()
     }
 
-    /// `redis://127.0.0.1:PORT/0`, with no credentials: a service adds its own (see `environment(for:arguments:)`).
-    public var address: String { "redis://127.0.0.1:\(port)/0" }
+    /// A replica of `primary`, with its users (the same ACL file; the gateway users it has now), replicating as the
+    /// operator user. Waits until the first synchronisation is done.
+    public init(replicaOf primary: RedisServer) async throws {
+        executable = primary.executable
+        port = try freePort()
+        directory = try TemporaryDirectory.make(prefix: "psync-redis-replica")
+        secrets = primary.secrets
+        appendOnly = false
+        let password = try Self.password(in: primary.secrets, user: Self.adminUser)
+        replication = ["--replicaof", "127.0.0.1", String(primary.port), "--masteruser", Self.adminUser, "--masterauth", password]
+        try await startOnFreePort()
+        let probe = RedisConnection(configuration: configuration, name: "redis-probe")
+        defer { Task { await probe.disconnect() } }
+        try await eventually(timeout: .seconds(20), "the replica on port \(port) to finish its first sync") {
+            (try await probe.send(["INFO", "replication"]).string ?? "").contains("master_link_status:up")
+        }
+    }
+
+    /// From now on, clients (the test's and every process a stack starts) find the primary through `sentinels`.
+    public func useSentinels(_ sentinels: RedisSentinels) {
+        self.sentinels = sentinels
+    }
+
+    /// `redis://127.0.0.1:PORT/0` (or the sentinels' `redis-sentinel://…/NAME/0`), with no credentials: a service adds
+    /// its own (see `environment(for:arguments:)`).
+    public var address: String { sentinels.map { $0.url(credentials: "") } ?? "redis://127.0.0.1:\(port)/0" }
 
     /// The address as the operator user, for tests that start a process outside a `Stack`.
     public var url: String {
         let password = (try? Self.password(in: secrets, user: Self.adminUser)) ?? ""
-        return "redis://\(Self.adminUser):\(password)@127.0.0.1:\(port)/0"
+        return sentinels.map { $0.url(credentials: "\(Self.adminUser):\(password)@") }
+            ?? "redis://\(Self.adminUser):\(password)@127.0.0.1:\(port)/0"
     }
 
     /// Client settings for this server as the operator user.
@@ -50,7 +80,13 @@ public final class RedisServer: @unchecked Sendable {
 
     /// Client settings as `user`, with its password.
     public func configuration(user: String) throws -> RedisConfiguration {
-        RedisConfiguration(host: "127.0.0.1", port: port, password: try Self.password(in: secrets, user: user), user: user)
+        var configuration = RedisConfiguration(host: "127.0.0.1", port: port, password: try Self.password(in: secrets, user: user), user: user)
+        if let sentinels {
+            configuration = try RedisConfiguration(url: sentinels.url(credentials: ""))
+            configuration.user = user
+            configuration.password = try Self.password(in: secrets, user: user)
+        }
+        return configuration
     }
 
     /// The file holding `user`'s password.
@@ -109,10 +145,11 @@ public final class RedisServer: @unchecked Sendable {
 
     /// Starts the process and waits until it answers PING (as the operator user).
     public func start() async throws {
-        let arguments = [
-            "--port", String(port), "--bind", "127.0.0.1", "--dir", directory, "--save", "", "--appendonly", appendOnly ? "yes" : "no",
-            "--daemonize", "no", "--aclfile", secrets + "/users.acl",
-        ]
+        let arguments =
+            [
+                "--port", String(port), "--bind", "127.0.0.1", "--dir", directory, "--save", "", "--appendonly", appendOnly ? "yes" : "no",
+                "--daemonize", "no", "--aclfile", secrets + "/users.acl",
+            ] + replication
         child = try ChildProcess(executable: executable, arguments: arguments, logPath: directory + "/redis.log")
         let probe = RedisConnection(configuration: configuration, name: "redis-probe")
         try await eventually(timeout: .seconds(15), "redis-server on port \(port) to answer PING") {
@@ -121,6 +158,12 @@ public final class RedisServer: @unchecked Sendable {
             }
             return (try? await probe.ping()) == true
         }
+    }
+
+    /// Kills the process (SIGKILL: a crashed host, nothing flushed or handed over).
+    public func kill() async {
+        await child?.kill9()
+        child = nil
     }
 
     /// Stops the process (SIGTERM, as an operator would).

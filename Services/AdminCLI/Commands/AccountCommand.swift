@@ -2,13 +2,13 @@ import ArgumentParser
 import Contracts
 import Foundation
 
-/// `psync account add|list|show|disable|enable|delete`.
+/// `psync account add|list|show|update|disable|enable|delete`.
 struct AccountCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "account",
-        abstract: "Add, list, show, disable, enable and delete broker accounts.",
+        abstract: "Add, list, show, change, disable, enable and delete broker accounts.",
         discussion: "Example: psync account add --portfolio 7 --broker ZERODHA --label \"Kite main\" --external-user-id AB1234",
-        subcommands: [Add.self, List.self, Show.self, Disable.self, Enable.self, Delete.self]
+        subcommands: [Add.self, List.self, Show.self, Update.self, Disable.self, Enable.self, Delete.self]
     )
 
     struct Add: AsyncParsableCommand {
@@ -44,6 +44,7 @@ struct AccountCommand: AsyncParsableCommand {
         @Option(help: "Only accounts in this status: active, disabled or reauth_required.") var status: AccountStatus?
         @Flag(name: .customLong("login-expiring"), help: "Only accounts whose broker login ends before their next scheduled run.")
         var loginExpiring = false
+        @Option(help: "Only accounts whose label, broker, status, portfolio or owner contains this (any case).") var search: String?
         @Option(help: "At most this many.") var limit = 200
         @OptionGroup var connection: ConnectionOptions
 
@@ -54,7 +55,7 @@ struct AccountCommand: AsyncParsableCommand {
                         PersistenceAPI.listAccounts,
                         ListAccounts(
                             portfolioID: portfolio, userID: user, brokerCode: broker?.uppercased(), status: status,
-                            loginExpiresBeforeNextRun: loginExpiring ? true : nil, cursor: cursor, limit: size))
+                            loginExpiresBeforeNextRun: loginExpiring ? true : nil, search: search, cursor: cursor, limit: size))
                 }
                 try Console.emit(page) { page in
                     var table = Table([

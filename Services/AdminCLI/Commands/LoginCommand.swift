@@ -24,7 +24,7 @@ struct LoginCommand: AsyncParsableCommand {
             let gateway = try await session.gateway(brokerAccount.brokerCode)
             var given = code
             if given == nil {
-                let login = try await gateway.call(GatewayAPI.loginURL, ByID(id: account))
+                let login = try await gateway.call(GatewayAPI.loginURL, LoginURLRequest(id: account))
                 Console.error("open this page, log in, and paste the \(login.redirectParameter) (or the whole redirect URL):")
                 Console.error(login.url)
                 if isatty(STDIN_FILENO) == 1 { Console.prompt("\(login.redirectParameter): ") }

@@ -2,13 +2,13 @@ import ArgumentParser
 import Contracts
 import Foundation
 
-/// `psync portfolio add|list|show|disable|enable`.
+/// `psync portfolio add|list|show|update|disable|enable|delete`.
 struct PortfolioCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "portfolio",
-        abstract: "Add, list, show, disable and enable portfolios.",
+        abstract: "Add, list, show, change, disable, enable and delete portfolios.",
         discussion: "Example: psync portfolio add --user 12 --name Long-term --currency INR",
-        subcommands: [Add.self, List.self, Show.self, Disable.self, Enable.self]
+        subcommands: [Add.self, List.self, Show.self, Update.self, Disable.self, Enable.self, Delete.self]
     )
 
     struct Add: AsyncParsableCommand {
@@ -33,6 +33,7 @@ struct PortfolioCommand: AsyncParsableCommand {
         @Option(help: "Only this user's portfolios.") var user: Int?
         @Flag(help: "Only active portfolios.") var active = false
         @Flag(help: "Only disabled portfolios.") var inactive = false
+        @Option(help: "Only portfolios whose name, or owner's name or email, contains this (any case).") var search: String?
         @Option(help: "At most this many.") var limit = 200
         @OptionGroup var connection: ConnectionOptions
 
@@ -41,7 +42,7 @@ struct PortfolioCommand: AsyncParsableCommand {
             try await AdminSession.run(connection) { session in
                 let page = try await Paging.collect(limit: limit) { cursor, size in
                     try await session.persistence.call(
-                        PersistenceAPI.listPortfolios, ListPortfolios(userID: user, active: filter, cursor: cursor, limit: size))
+                        PersistenceAPI.listPortfolios, ListPortfolios(userID: user, active: filter, search: search, cursor: cursor, limit: size))
                 }
                 try Console.emit(page) { page in
                     var table = Table([

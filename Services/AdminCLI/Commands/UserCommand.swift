@@ -2,13 +2,13 @@ import ArgumentParser
 import Contracts
 import Foundation
 
-/// `psync user add|list|show|disable|enable`.
+/// `psync user add|list|show|update|disable|enable|delete`.
 struct UserCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "user",
-        abstract: "Add, list, show, disable and enable users.",
+        abstract: "Add, list, show, change, disable, enable and delete users.",
         discussion: "Example: psync user add --email a@example.com --name \"A. Person\" --json | jq -r .id",
-        subcommands: [Add.self, List.self, Show.self, Disable.self, Enable.self]
+        subcommands: [Add.self, List.self, Show.self, Update.self, Disable.self, Enable.self, Delete.self]
     )
 
     struct Add: AsyncParsableCommand {
@@ -29,6 +29,7 @@ struct UserCommand: AsyncParsableCommand {
         static let configuration = CommandConfiguration(abstract: "List users.", discussion: "Example: psync user list --inactive")
         @Flag(help: "Only active users.") var active = false
         @Flag(help: "Only disabled users.") var inactive = false
+        @Option(help: "Only users whose name or email contains this (any case).") var search: String?
         @Option(help: "At most this many.") var limit = 200
         @OptionGroup var connection: ConnectionOptions
 
@@ -36,7 +37,8 @@ struct UserCommand: AsyncParsableCommand {
             let filter: Bool? = active ? true : (inactive ? false : nil)
             try await AdminSession.run(connection) { session in
                 let page = try await Paging.collect(limit: limit) { cursor, size in
-                    try await session.persistence.call(PersistenceAPI.listUsers, ListUsers(active: filter, cursor: cursor, limit: size))
+                    try await session.persistence.call(
+                        PersistenceAPI.listUsers, ListUsers(active: filter, search: search, cursor: cursor, limit: size))
                 }
                 try Console.emit(page) { page in
                     var table = Table([.init("ID", numeric: true), .init("EMAIL"), .init("NAME"), .init("ACTIVE"), .init("CREATED")])

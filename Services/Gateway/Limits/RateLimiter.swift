@@ -113,18 +113,35 @@ final class ReservationSequence: Sendable {
 }
 
 /// At most `limit` jobs of one account in flight across every replica: a sorted set of leases.
+///
+/// A worker asks for the leases of a whole batch of jobs in one script call (`tryAcquire`); only a job whose account was
+/// full then waits in `acquire`, asking again with backoff. A lease is released with the job's result, in its pipeline.
 struct AccountLimiter: Sendable {
+    /// KEYS: one account's lease set per job (an account twice in a batch is there twice). ARGV: the limit, the lease in
+    /// ms, then one holder per key. Returns 1 (granted) or 0 (the account is full) per key, in order.
     static let acquireScript = RedisScript(
         """
         local t = redis.call('TIME')
         local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
-        redis.call('ZREMRANGEBYSCORE', KEYS[1], '-inf', now)
-        if redis.call('ZCARD', KEYS[1]) < tonumber(ARGV[1]) then
-            redis.call('ZADD', KEYS[1], now + tonumber(ARGV[2]), ARGV[3])
-            redis.call('PEXPIRE', KEYS[1], tonumber(ARGV[2]))
-            return 1
+        local limit = tonumber(ARGV[1])
+        local lease = tonumber(ARGV[2])
+        local swept = {}
+        local granted = {}
+        for i = 1, #KEYS do
+            local key = KEYS[i]
+            if not swept[key] then
+                redis.call('ZREMRANGEBYSCORE', key, '-inf', now)
+                swept[key] = true
+            end
+            if redis.call('ZCARD', key) < limit then
+                redis.call('ZADD', key, now + lease, ARGV[2 + i])
+                redis.call('PEXPIRE', key, lease)
+                granted[i] = 1
+            else
+                granted[i] = 0
+            end
         end
-        return 0
+        return granted
         """
     )
 
@@ -136,22 +153,30 @@ struct AccountLimiter: Sendable {
 
     func key(_ accountID: Int) -> String { "psync:{broker:\(broker)}:account:\(accountID)" }
 
-    /// Waits for one of the account's slots; returns the lease name to release.
+    /// Asks for one lease per job in one call; whether each was granted, in order. With no limit, every one is.
+    func tryAcquire(_ jobs: [(accountID: Int, holder: String)]) async throws -> [Bool] {
+        guard limit > 0 else { return jobs.map { _ in true } }
+        guard !jobs.isEmpty else { return [] }
+        let reply: RedisValue
+        do {
+            reply = try await redis.evaluate(
+                Self.acquireScript, keys: jobs.map { key($0.accountID) },
+                arguments: [.init(limit), .init(Int(lease.components.seconds) * 1000)] + jobs.map { .init($0.holder) })
+        } catch {
+            throw OwnFault.unavailable("the account limiter is unavailable: \(error)")
+        }
+        guard let flags = reply.array, flags.count == jobs.count else {
+            throw OwnFault.unavailable("the account limiter answered \(jobs.count) leases with \(reply)")
+        }
+        return flags.map { $0 == .integer(1) }
+    }
+
+    /// Waits for one of the account's slots; returns the lease name to release (nil when there is no limit).
     func acquire(_ accountID: Int, holder: String) async throws -> String? {
         guard limit > 0 else { return nil }
         var delay: Duration = .milliseconds(20)
         while true {
-            let granted: RedisValue
-            do {
-                granted = try await redis.evaluate(
-                    Self.acquireScript,
-                    keys: [key(accountID)],
-                    arguments: [.init(limit), .init(Int(lease.components.seconds) * 1000), .init(holder)]
-                )
-            } catch {
-                throw OwnFault.unavailable("the account limiter is unavailable: \(error)")
-            }
-            if granted == .integer(1) { return holder }
+            if try await tryAcquire([(accountID, holder)]) == [true] { return holder }
             try await Task.sleep(for: delay)
             delay = min(delay * 2, .milliseconds(500))
         }

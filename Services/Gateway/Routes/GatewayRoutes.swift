@@ -25,7 +25,7 @@ struct GatewayRoutes: Sendable {
         router.on(GatewayAPI.putCredentials) { request, _ in try await putCredentials(request) }
         router.on(GatewayAPI.verifyCredentials) { request, _ in try await verify(request.id) }
         router.on(GatewayAPI.syncNow) { request, _ in try await syncNow(request) }
-        router.on(GatewayAPI.loginURL) { request, _ in try await loginURL(request.id) }
+        router.on(GatewayAPI.loginURL) { request, _ in try await loginURL(request.id, state: request.state) }
         router.on(GatewayAPI.completeLogin) { request, _ in try await completeLogin(request) }
         router.on(GatewayAPI.rotateKeys) { _, _ in try await rotateKeys() }
         router.on(GatewayAPI.importStatement) { request, _ in try await importStatement(request) }
@@ -137,11 +137,15 @@ struct GatewayRoutes: Sendable {
         return flow
     }
 
-    private func loginURL(_ id: Int) async throws -> LoginURL {
+    private func loginURL(_ id: Int, state: String?) async throws -> LoginURL {
         let flow = try loginFlow()
+        if let state, !(1...128).contains(state.count) || !state.allSatisfy({ $0.isASCII && ($0.isLetter || $0.isNumber || $0 == "-" || $0 == "_") })
+        {
+            throw APIError.unprocessable("state must be 1-128 letters, digits, - or _", field: "state")
+        }
         let credentials = try await opened(try await account(id))
         do {
-            return LoginURL(accountID: id, url: try adapter.loginURL(credentials, state: nil), redirectParameter: flow.redirectParameter)
+            return LoginURL(accountID: id, url: try adapter.loginURL(credentials, state: state), redirectParameter: flow.redirectParameter)
         } catch let error as BrokerError {
             throw APIError.unprocessable(error.message, field: "id")
         }

@@ -30,7 +30,11 @@ struct JobRunner: Sendable {
         var failure: FailureKind?
     }
 
-    func run(_ delivery: Delivery<JobMessage>) async -> Completion? {
+    /// The name of the account lease a delivery holds while it runs.
+    func leaseHolder(_ delivery: Delivery<JobMessage>) -> String { "\(worker):\(delivery.id)" }
+
+    /// Runs the job; `leased` says its account lease was already granted with its batch's (otherwise it waits for one).
+    func run(_ delivery: Delivery<JobMessage>, leased: Bool = false) async -> Completion? {
         let job = delivery.message
         var logger = logger
         logger[metadataKey: "job.id"] = "\(job.jobID)"
@@ -44,7 +48,11 @@ struct JobRunner: Sendable {
         var lease: String?
         let fetched: Result<FetchResult, BrokerError>
         do {
-            lease = try await accounts.acquire(job.accountID, holder: "\(worker):\(delivery.id)")
+            if leased {
+                lease = accounts.limit > 0 ? leaseHolder(delivery) : nil
+            } else {
+                lease = try await accounts.acquire(job.accountID, holder: leaseHolder(delivery))
+            }
             let stored: SealedCredentials?
             do {
                 stored = try await credentials.box(for: job.accountID)

@@ -110,15 +110,25 @@ struct JobWorker: Service {
                     try? await deadLetters.add(rejected, from: stream, group: StreamNames.Group.gateway)
                 }
                 guard !batch.deliveries.isEmpty else { continue }
-                try? await credentials.prefetch(batch.deliveries.map(\.message.accountID))
+                var deliveries: [Delivery<JobMessage>] = []
                 for delivery in batch.deliveries {
                     if delivery.message.brokerCode != configuration.broker {
                         let reason = "a \(delivery.message.brokerCode) job reached the \(configuration.broker) stream"
                         try? await deadLetters.add(
                             Rejected(entry: StreamEntry(id: delivery.id, fields: delivery.fields), reason: reason, deliveries: delivery.deliveries),
                             from: stream, group: StreamNames.Group.gateway)
-                        continue
+                    } else {
+                        deliveries.append(delivery)
                     }
+                }
+                guard !deliveries.isEmpty else { continue }
+                // The batch's credentials and account leases in one call each; a job whose account is full (or all of
+                // them, when Redis did not answer) waits for its lease on its own.
+                try? await credentials.prefetch(deliveries.map(\.message.accountID))
+                let leased =
+                    (try? await runner.accounts.tryAcquire(deliveries.map { ($0.message.accountID, runner.leaseHolder($0)) }))
+                    ?? Array(repeating: false, count: deliveries.count)
+                for (delivery, leased) in zip(deliveries, leased) {
                     slots.take()
                     inFlight.ids.withLock { _ = $0.insert(delivery.id) }
                     stats.started()
@@ -128,7 +138,7 @@ struct JobWorker: Service {
                             slots.release()
                         }
                         let started = ContinuousClock.now
-                        guard let completion = await runner.run(delivery) else {
+                        guard let completion = await runner.run(delivery, leased: leased) else {
                             stats.finished(succeeded: false)
                             return
                         }

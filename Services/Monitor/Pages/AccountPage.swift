@@ -2,32 +2,111 @@ import Contracts
 import ExactDecimal
 import FoundationEssentials
 
-/// One account: its status and login, its current holdings with the quantity split, and its snapshot's notes.
+/// One account: its status and login, admin actions, credentials (write-only), recent jobs, holdings with the quantity
+/// split and its snapshot's notes, positions, totals, and transactions.
 enum AccountPage {
-    static func render(_ holdings: AccountHoldings, positions: AccountHoldings) -> String {
+    /// Everything the page shows.
+    struct Content {
+        var holdings: AccountHoldings
+        var positions: AccountHoldings
+        var jobs: Page<Job>
+        var jobsCursor: String?
+        var transactions: Page<StoredTransaction>
+        var transactionsCursor: String?
+        /// Whether the account's broker has a login page (from persistence's broker list).
+        var hasLogin: Bool
+        /// Where the broker sends the browser back after a login.
+        var callbackURL: String
+        /// The account's portfolio and its owner, for their names (`nil` if they could not be read).
+        var portfolio: Portfolio?
+        var owner: User?
+    }
+
+    static func render(_ content: Content, viewer: Viewer, notice: String = "", credentials: FormView = FormView()) -> String {
+        let holdings = content.holdings
         let account = holdings.account
         let login = account.loginExpiresAt.map {
             HTML.time($0) + (account.loginExpiresBeforeNextRun ? " <span class=\"badge warn\">before the next run</span>" : "")
         }
+        let credentialState =
+            account.hasCredentials
+            ? "<span id=\"credential-state\" data-credentials=\"stored\">stored (sealed)</span>"
+            : "<span id=\"credential-state\" data-credentials=\"none\">none</span>"
         let facts: [(String, String)] = [
-            ("Status", HTML.badge(account.status.rawValue)), ("Broker", HTML.escape(account.brokerCode)), ("Label", HTML.escape(account.label)),
-            ("Portfolio", "\(account.portfolioID)"), ("User", "\(account.userID)"),
-            ("Credentials", account.hasCredentials ? "stored (sealed)" : "none"), ("Login expires", login ?? "–"),
+            ("Status", "<span id=\"account-status\" data-status=\"\(account.status.rawValue)\">\(HTML.badge(account.status.rawValue))</span>"),
+            ("Broker", HTML.escape(account.brokerCode)), ("Label", HTML.escape(account.label)),
+            (
+                "Portfolio",
+                HTML.link("/portfolios/\(account.portfolioID)", content.portfolio.map { "\($0.name) (\($0.id))" } ?? "\(account.portfolioID)")
+            ),
+            ("User", HTML.link("/users/\(account.userID)", content.owner.map { "\($0.name) <\($0.email)>" } ?? "\(account.userID)")),
+            ("Broker user id", HTML.escape(account.externalUserID ?? "–")), ("API key id", HTML.escape(account.apiKeyID ?? "–")),
+            ("Credentials", credentialState), ("Login expires", login ?? "–"),
             ("Next scheduled run", HTML.time(account.nextScheduledRunAt)), ("Last synced", HTML.time(account.lastSyncedAt)),
             ("Last error", account.lastError.map { "<span class=\"error\">\(HTML.escape($0))</span>" } ?? "–"),
             ("Snapshot", holdings.snapshot.map { "#\($0.id) as of " + HTML.time($0.asOf) } ?? "never synced"),
-            ("Jobs", HTML.link("/jobs?account=\(account.id)", "this account's jobs")),
         ]
-        return HTML.table(["", ""], facts.map { ["<strong>\(HTML.escape($0.0))</strong>", $0.1] })
-            + notes(holdings.snapshot?.notes ?? []) + "<h2>Holdings</h2>" + table(holdings.holdings)
+        return notice + ConsoleParts.facts(facts) + actions(account, hasLogin: content.hasLogin, viewer: viewer)
+            + CredentialsForm.render(account, view: credentials, hasLogin: content.hasLogin, callbackURL: content.callbackURL, viewer: viewer)
+            + jobs(content, account: account)
+            + notes(holdings.snapshot?.notes ?? []) + "<h2 id=\"holdings\">Holdings</h2>" + table(holdings.holdings)
             + "<h2 id=\"positions\">Open positions</h2>"
-            + (positions.snapshot.map { "<p>as of " + HTML.time($0.asOf) + "</p>" } ?? "") + table(positions.holdings, empty: "no positions synced")
+            + (content.positions.snapshot.map { "<p>as of " + HTML.time($0.asOf) + "</p>" } ?? "")
+            + table(content.positions.holdings, empty: "no positions synced")
             + "<h2>Totals</h2>"
             + HTML.table(
                 ["Currency", "Holdings", "Cost", "Market value", "Unrealised P&L"],
                 holdings.totals.map {
                     [HTML.escape($0.currency), "\($0.holdingsCount)", text($0.costValue), text($0.marketValue), text($0.unrealisedPnL)]
                 }, empty: "no totals")
+            + transactions(content, account: account)
+    }
+
+    /// Sync now, disable / enable, log in, edit, delete: for administrators only.
+    static func actions(_ account: BrokerAccount, hasLogin: Bool, viewer: Viewer) -> String {
+        guard viewer.canAct else { return "" }
+        let toggle =
+            account.status == .disabled
+            ? viewer.actionForm("/accounts/\(account.id)/enable", label: "Enable")
+            : viewer.actionForm("/accounts/\(account.id)/disable", label: "Disable", confirm: "Disable this account? Runs will skip it.")
+        return "<div class=\"actions\" id=\"account-actions\">" + viewer.actionForm("/accounts/\(account.id)/sync", label: "Sync now") + toggle
+            + (hasLogin ? ConsoleParts.adminLink(viewer, "/accounts/\(account.id)/login", "Log in at \(account.brokerCode)", id: "broker-login") : "")
+            + ConsoleParts.adminLink(viewer, "/accounts/\(account.id)/edit", "Edit", id: "edit")
+            + ConsoleParts.adminLink(viewer, "/accounts/\(account.id)/delete", "Delete…", id: "delete") + "</div>"
+    }
+
+    static func jobs(_ content: Content, account: BrokerAccount) -> String {
+        let rows = content.jobs.items.map { job -> [String] in
+            [
+                "<span data-job=\"\(job.id)\">\(HTML.link("/jobs/\(job.id)", "#\(job.id)"))</span>",
+                job.runID.map { HTML.link("/runs/\($0)", "#\($0)") } ?? "–",
+                HTML.escape(job.action.rawValue), HTML.badge(job.status.rawValue), "\(job.attempts)", HTML.time(job.queuedAt),
+                HTML.time(job.finishedAt),
+                HTML.escape(job.lastError ?? job.note ?? ""),
+            ]
+        }
+        return "<h2 id=\"jobs\">Recent jobs</h2><p>\(HTML.link("/jobs?account=\(account.id)", "All of this account's jobs"))</p>"
+            + HTML.table(["Job", "Run", "Action", "Status", "Attempts", "Queued", "Finished", "Error / note"], rows, empty: "no jobs yet")
+            + ConsoleParts.pager(
+                "/accounts/\(account.id)", query: ConsoleParts.encode([("tx", content.transactionsCursor)]), cursorName: "jobs",
+                current: content.jobsCursor, next: content.jobs.nextCursor, anchor: "#jobs")
+    }
+
+    static func transactions(_ content: Content, account: BrokerAccount) -> String {
+        let rows = content.transactions.items.map { stored -> [String] in
+            let transaction = stored.transaction
+            return [
+                HTML.time(transaction.occurredAt), HTML.escape(transaction.kind.rawValue), HTML.escape(transaction.symbol ?? "–"),
+                HTML.escape(transaction.exchange ?? "–"), text(transaction.quantity), text(transaction.price), text(transaction.amount),
+                HTML.escape(transaction.currency), "<code>\(HTML.escape(transaction.externalID))</code>",
+            ]
+        }
+        return "<h2 id=\"transactions\">Transactions</h2>"
+            + HTML.table(
+                ["At", "Kind", "Symbol", "Exchange", "Quantity", "Price", "Amount", "Currency", "Broker id"], rows, empty: "no transactions")
+            + ConsoleParts.pager(
+                "/accounts/\(account.id)", query: ConsoleParts.encode([("jobs", content.jobsCursor)]), cursorName: "tx",
+                current: content.transactionsCursor, next: content.transactions.nextCursor, anchor: "#transactions")
     }
 
     /// The snapshot's notes, each in its own line with the figures it compares.

@@ -1,7 +1,7 @@
 import Contracts
 import FoundationEssentials
 
-/// Dead letters with their reason and delivery count (retry one or all, for administrators), and accounts needing re-auth.
+/// Dead letters with their reason and delivery count (retry one or all, for administrators).
 enum DeadLettersPage {
     static func render(_ page: DeadLetterPage, viewer: Viewer) -> String {
         let rows = page.letters.map { letter -> [String] in
@@ -30,34 +30,6 @@ enum DeadLettersPage {
         return HTML.table(["", ""], facts.map { ["<strong>\(HTML.escape($0.0))</strong>", $0.1] })
             + "<p>\(viewer.actionForm("/dead-letters/\(letter.id)/retry", label: "Retry this letter"))</p>"
             + "<h2>Message</h2><pre>\(HTML.escape(letter.body ?? ""))</pre>"
-    }
-}
-
-enum ReauthPage {
-    static func render(_ accounts: [ReauthAccount]) -> String {
-        let now = accounts.filter { $0.account.status == .reauthRequired }.map { entry -> [String] in
-            let account = entry.account
-            return [
-                "<span data-reauth=\"\(account.id)\">\(HTML.link("/accounts/\(account.id)", "\(account.id)"))</span>", HTML.escape(account.label),
-                HTML.escape(account.brokerCode), "\(account.portfolioID)", "\(account.userID)", HTML.escape(account.lastError ?? "–"),
-                HTML.time(account.lastSyncedAt), "<code>\(HTML.escape(entry.fix))</code>",
-            ]
-        }
-        let soon = accounts.filter { $0.account.status != .reauthRequired }.map { entry -> [String] in
-            let account = entry.account
-            return [
-                "<span data-reauth-soon=\"\(account.id)\">\(HTML.link("/accounts/\(account.id)", "\(account.id)"))</span>",
-                HTML.escape(account.label),
-                HTML.escape(account.brokerCode), HTML.time(account.loginExpiresAt), HTML.time(account.nextScheduledRunAt),
-                "<code>\(HTML.escape(entry.fix))</code>",
-            ]
-        }
-        return "<p>These accounts are skipped by every run until someone logs in again; run the command shown for each.</p>"
-            + HTML.table(
-                ["Account", "Label", "Broker", "Portfolio", "User", "Last error", "Last synced", "Fix"], now, empty: "every account can sync")
-            + "<h2>Login ends before the next scheduled run</h2>"
-            + "<p>The broker ends these logins (Kite: 06:00 IST the next day) before the next run that covers them; log in again first.</p>"
-            + HTML.table(["Account", "Label", "Broker", "Login expires", "Next run", "Fix"], soon, empty: "no login ends before its next run")
     }
 }
 

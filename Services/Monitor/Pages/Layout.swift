@@ -7,6 +7,9 @@ struct Viewer: Sendable {
     /// Only administrators see and use action buttons.
     var canAct: Bool { scope == .admin }
 
+    /// The hidden `csrf` input every form a session posts must carry (empty for a bearer token, which needs none).
+    var csrfField: String { csrf.map { "<input type=\"hidden\" name=\"csrf\" value=\"\(HTML.escape($0))\">" } ?? "" }
+
     /// A form that posts to `action` with the CSRF token, showing one button.
     func actionForm(_ action: String, label: String, confirm: String? = nil) -> String {
         guard canAct else { return "" }
@@ -70,6 +73,9 @@ enum Layout {
         form.inline{display:inline}button{cursor:pointer}pre{white-space:pre-wrap;word-break:break-all;background:#fff;border:1px solid #e3e6ec;padding:.6em}
         .notice{background:#e3ecfb;padding:.5em .8em;border-radius:4px}.error{background:#fbe0e0;padding:.5em .8em;border-radius:4px}
         svg.chart{background:#fff;border:1px solid #e3e6ec}code{background:#eef0f4;padding:0 .3em;border-radius:3px}
+        .field-error{color:#8a1c1c;margin:.2em 0 0}form.edit label{display:block;margin:.6em 0 .2em;font-weight:600}
+        .actions{display:flex;gap:.6em;flex-wrap:wrap;margin:.5em 0 1em}.pager{display:flex;gap:1em}
+        a.button{padding:.1em .6em;border:1px solid #b8c2d6;border-radius:4px;background:#fff;text-decoration:none;color:inherit}
         form.filters{display:flex;gap:.6em;flex-wrap:wrap;align-items:end;margin-bottom:1em}form.filters label{display:flex;flex-direction:column;font-size:.9em}
         """
 

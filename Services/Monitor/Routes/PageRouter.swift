@@ -89,7 +89,11 @@ struct PageRouter {
                 return PageResponses.error(.forbidden("this needs an admin token; yours has \(scope.rawValue) scope"), viewer: viewer)
             }
             do {
-                switch try await perform(request, context, fields, viewer) {
+                // A session's post has no principal yet (its CSRF token is checked here): what it does is audited as its person.
+                let outcome = try await RequestActor.$current.withValue(Principal(scope).identity) {
+                    try await perform(request, context, fields, viewer)
+                }
+                switch outcome {
                 case .redirect(let location):
                     return PageResponses.redirect(location)
                 case .page(let title, let body, let status):

@@ -52,11 +52,6 @@ struct PageRoutes {
         pages.page("/dead-letters/{id}", title: "Dead letter", active: "/dead-letters") { _, context, viewer in
             DeadLettersPage.detail(try await data.deadLetter(context.parameters.get("id") ?? ""), viewer: viewer)
         }
-        pages.page("/accounts/reauth", title: "Accounts needing re-auth") { _, _, _ in ReauthPage.render(try await data.reauthAccounts()) }
-        pages.page("/accounts/{id}", title: "Account", active: "/accounts/reauth") { _, context, _ in
-            let id = try Self.id(context)
-            return AccountPage.render(try await data.accountHoldings(id), positions: try await data.accountPositions(id))
-        }
 
         pages.action("/queues/{broker}/pause") { context in
             _ = try await actions.setPaused(true, broker: context.parameters.get("broker") ?? "")

@@ -40,11 +40,13 @@ struct PersistenceRoutes {
         router.on(PersistenceAPI.listUsers) { request, _ in try await users.list(request) }
         router.on(PersistenceAPI.getUser) { request, _ in try await users.get(request.id) }
         router.on(PersistenceAPI.updateUser) { request, context in try await users.update(request, by: AuditActor(context)) }
+        router.on(PersistenceAPI.deleteUser) { request, context in try await users.delete(request.id, by: AuditActor(context)) }
 
         router.on(PersistenceAPI.createPortfolio) { request, context in try await portfolios.create(request, by: AuditActor(context)) }
         router.on(PersistenceAPI.listPortfolios) { request, _ in try await portfolios.list(request) }
         router.on(PersistenceAPI.getPortfolio) { request, _ in try await portfolios.get(request.id) }
         router.on(PersistenceAPI.updatePortfolio) { request, context in try await portfolios.update(request, by: AuditActor(context)) }
+        router.on(PersistenceAPI.deletePortfolio) { request, context in try await portfolios.delete(request.id, by: AuditActor(context)) }
 
         router.on(PersistenceAPI.listBrokers) { _, _ in try await accounts.brokers() }
         router.on(PersistenceAPI.updateBroker) { request, context in try await accounts.updateBroker(request, by: AuditActor(context)) }

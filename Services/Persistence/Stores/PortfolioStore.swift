@@ -1,7 +1,7 @@
 import Contracts
 import PostgresClient
 
-/// Portfolios: create, list, read, change.
+/// Portfolios: create, list, read, change, delete.
 struct PortfolioStore: Sendable {
     let pool: PostgresPool
 
@@ -36,6 +36,11 @@ struct PortfolioStore: Sendable {
         var filters: [SQL] = ["TRUE"]
         if let userID = request.userID { filters.append("p.user_id = \(userID)") }
         if let active = request.active { filters.append("p.active = \(active)") }
+        if let pattern = try SearchPattern.make(request.search) {
+            filters.append(
+                "(p.name ILIKE \(pattern) OR EXISTS (SELECT 1 FROM users o WHERE o.id = p.user_id AND (o.name ILIKE \(pattern) OR o.email ILIKE \(pattern))))"
+            )
+        }
         let rows = try await pool.query(
             """
             SELECT \(Columns.portfolio) FROM portfolios p WHERE \(SQL.join(filters, separator: " AND ")) \(paging.filter("p.id"))
@@ -75,6 +80,33 @@ struct PortfolioStore: Sendable {
             }
         } catch let error as PostgresError where error.isUniqueViolation {
             throw APIError.conflict("this user already has a portfolio named '\(name ?? "")'", details: .object(["field": .string("name")]))
+        }
+    }
+
+    /// Deletes a portfolio that holds no account (its totals history goes with it); one with accounts, or named by a
+    /// schedule, is a 409 saying what to remove first.
+    func delete(_ id: Int, by actor: AuditActor) async throws -> Deleted {
+        try await pool.withTransaction { connection in
+            guard let before = try connection.query("SELECT \(Columns.portfolio) FROM portfolios p WHERE p.id = \(id) FOR UPDATE").first?.portfolio()
+            else { throw APIError.notFound("portfolio \(id) does not exist") }
+            let accounts: Int = try connection.query("SELECT count(*)::bigint FROM broker_accounts WHERE portfolio_id = \(id)").scalar()
+            guard accounts == 0 else {
+                throw APIError.conflict(
+                    "portfolio \(id) holds \(accounts) account\(accounts == 1 ? "" : "s"); delete them first, or disable the portfolio instead",
+                    details: .object(["field": .string("id")]))
+            }
+            let schedules: Int = try connection.query(
+                "SELECT count(*)::bigint FROM schedules WHERE scope_kind = 'portfolio' AND scope_id = \(id)"
+            ).scalar()
+            guard schedules == 0 else {
+                throw APIError.conflict(
+                    "\(schedules) schedule\(schedules == 1 ? " syncs" : "s sync") portfolio \(id); change or delete \(schedules == 1 ? "it" : "them") first",
+                    details: .object(["field": .string("id")]))
+            }
+            try connection.execute("DELETE FROM portfolios WHERE id = \(id)")
+            try AuditLog.record(
+                on: connection, by: actor, action: "delete", entity: "portfolio", id: String(id), before: before, after: nil as Portfolio?)
+            return Deleted(id: id)
         }
     }
 }

@@ -1,7 +1,7 @@
 import Contracts
 import PostgresClient
 
-/// Users: create, list, read, change.
+/// Users: create, list, read, change, delete.
 struct UserStore: Sendable {
     let pool: PostgresPool
 
@@ -24,9 +24,14 @@ struct UserStore: Sendable {
 
     func list(_ request: ListUsers) async throws -> Page<User> {
         let paging = try Paging(request)
-        let active: SQL = request.active.map { "AND u.active = \($0)" } ?? ""
+        var filters: [SQL] = ["TRUE"]
+        if let active = request.active { filters.append("u.active = \(active)") }
+        if let pattern = try SearchPattern.make(request.search) { filters.append("(u.name ILIKE \(pattern) OR u.email ILIKE \(pattern))") }
         let rows = try await pool.query(
-            "SELECT \(Columns.user) FROM users u WHERE TRUE \(active) \(paging.filter("u.id")) ORDER BY u.id DESC LIMIT \(paging.fetch)"
+            """
+            SELECT \(Columns.user) FROM users u WHERE \(SQL.join(filters, separator: " AND ")) \(paging.filter("u.id"))
+            ORDER BY u.id DESC LIMIT \(paging.fetch)
+            """
         )
         return paging.page(try rows.map { try $0.user() }, id: \.id)
     }
@@ -58,6 +63,31 @@ struct UserStore: Sendable {
             }
         } catch let error as PostgresError where error.isUniqueViolation {
             throw APIError.conflict("a user with email \(email ?? "") already exists", details: .object(["field": .string("email")]))
+        }
+    }
+
+    /// Deletes a user who owns nothing: one with portfolios, or named by a schedule, is a 409 saying what to remove first.
+    func delete(_ id: Int, by actor: AuditActor) async throws -> Deleted {
+        try await pool.withTransaction { connection in
+            guard let before = try connection.query("SELECT \(Columns.user) FROM users u WHERE u.id = \(id) FOR UPDATE").first?.user() else {
+                throw APIError.notFound("user \(id) does not exist")
+            }
+            let portfolios: Int = try connection.query("SELECT count(*)::bigint FROM portfolios WHERE user_id = \(id)").scalar()
+            guard portfolios == 0 else {
+                throw APIError.conflict(
+                    "user \(id) owns \(portfolios) portfolio\(portfolios == 1 ? "" : "s"); delete them first, or disable the user instead",
+                    details: .object(["field": .string("id")]))
+            }
+            let schedules: Int = try connection.query("SELECT count(*)::bigint FROM schedules WHERE scope_kind = 'user' AND scope_id = \(id)")
+                .scalar()
+            guard schedules == 0 else {
+                throw APIError.conflict(
+                    "\(schedules) schedule\(schedules == 1 ? " syncs" : "s sync") user \(id); change or delete \(schedules == 1 ? "it" : "them") first",
+                    details: .object(["field": .string("id")]))
+            }
+            try connection.execute("DELETE FROM users WHERE id = \(id)")
+            try AuditLog.record(on: connection, by: actor, action: "delete", entity: "user", id: String(id), before: before, after: nil as User?)
+            return Deleted(id: id)
         }
     }
 }

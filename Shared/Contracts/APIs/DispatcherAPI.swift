@@ -32,7 +32,7 @@ public struct RunProgress: Codable, Sendable, Equatable {
 
 extension DispatcherAPI {
     public static let startRun = Endpoint<StartRun, RunDetail>(
-        .post, "/v1/runs", scopes: .administrators, summary: "Create a run and queue its jobs on the brokers' streams"
+        .post, "/v1/runs", scopes: .administrators.and(.monitor), summary: "Create a run and queue its jobs on the brokers' streams"
     )
     public static let runProgress = Endpoint<ByID, RunProgress>(
         .get, "/v1/runs/{id}", scopes: .readers.and(.monitor),

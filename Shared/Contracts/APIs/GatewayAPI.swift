@@ -92,6 +92,17 @@ public struct LoginURL: Codable, Sendable, Equatable {
     }
 }
 
+/// Asks for an account's broker login page; `state` (1-128 letters, digits, `-` or `_`) comes back on the redirect
+/// (Kite through `redirect_params`, OAuth brokers as `state`), so the page that started the login can recognise its answer.
+public struct LoginURLRequest: Codable, Sendable, Equatable {
+    public var id: Int
+    public var state: String?
+    public init(id: Int, state: String? = nil) {
+        self.id = id
+        self.state = state
+    }
+}
+
 /// Completes a broker login with the one-time code from the redirect (Kite's `request_token`, an OAuth `code`).
 public struct CompleteLogin: Codable, Sendable {
     public var id: Int
@@ -132,7 +143,7 @@ public struct ImportStatement: Codable, Sendable {
 
 extension GatewayAPI {
     public static let putCredentials = Endpoint<PutCredentials, CredentialsSealed>(
-        .put, "/v1/accounts/{id}/credentials", scopes: .administrators, summary: "Seal and store an account's broker credentials"
+        .put, "/v1/accounts/{id}/credentials", scopes: .administrators.and(.monitor), summary: "Seal and store an account's broker credentials"
     )
     public static let verifyCredentials = Endpoint<ByID, CredentialsVerified>(
         .post, "/v1/accounts/{id}/verify", scopes: .administrators, summary: "Check an account's credentials with the broker"
@@ -140,11 +151,13 @@ extension GatewayAPI {
     public static let syncNow = Endpoint<SyncNow, SyncNowResult>(
         .post, "/v1/accounts/{id}/sync", scopes: .administrators, summary: "Fetch and store one account now"
     )
-    public static let loginURL = Endpoint<ByID, LoginURL>(
-        .get, "/v1/accounts/{id}/login-url", scopes: .administrators, summary: "The broker's login page for an account (brokers with a login)"
+    public static let loginURL = Endpoint<LoginURLRequest, LoginURL>(
+        .get, "/v1/accounts/{id}/login-url", scopes: .administrators.and(.monitor),
+        summary: "The broker's login page for an account (brokers with a login)"
     )
     public static let completeLogin = Endpoint<CompleteLogin, CredentialsSealed>(
-        .post, "/v1/accounts/{id}/login", scopes: .administrators, summary: "Exchange the code from the login redirect for a new access token"
+        .post, "/v1/accounts/{id}/login", scopes: .administrators.and(.monitor),
+        summary: "Exchange the code from the login redirect for a new access token"
     )
     public static let rotateKeys = Endpoint<Empty, KeysRotated>(
         .post, "/v1/keys/rotate", scopes: .administrators, summary: "Re-seal every credentials box of this broker under the current key"

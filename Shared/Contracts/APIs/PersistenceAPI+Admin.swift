@@ -43,10 +43,13 @@ public struct UpdateUser: Codable, Sendable, Equatable {
 
 public struct ListUsers: PagedRequest, Equatable {
     public var active: Bool?
+    /// Part of the name or email, any case (at most 100 characters).
+    public var search: String?
     public var cursor: String?
     public var limit: Int?
-    public init(active: Bool? = nil, cursor: String? = nil, limit: Int? = nil) {
+    public init(active: Bool? = nil, search: String? = nil, cursor: String? = nil, limit: Int? = nil) {
         self.active = active
+        self.search = search
         self.cursor = cursor
         self.limit = limit
     }
@@ -81,11 +84,14 @@ public struct UpdatePortfolio: Codable, Sendable, Equatable {
 public struct ListPortfolios: PagedRequest, Equatable {
     public var userID: Int?
     public var active: Bool?
+    /// Part of the portfolio's name or its owner's name or email, any case (at most 100 characters).
+    public var search: String?
     public var cursor: String?
     public var limit: Int?
-    public init(userID: Int? = nil, active: Bool? = nil, cursor: String? = nil, limit: Int? = nil) {
+    public init(userID: Int? = nil, active: Bool? = nil, search: String? = nil, cursor: String? = nil, limit: Int? = nil) {
         self.userID = userID
         self.active = active
+        self.search = search
         self.cursor = cursor
         self.limit = limit
     }
@@ -140,6 +146,8 @@ public struct ListAccounts: PagedRequest, Equatable {
     public var status: AccountStatus?
     /// Only accounts whose stored login expires before their next scheduled run.
     public var loginExpiresBeforeNextRun: Bool?
+    /// Part of the label, broker code, status, portfolio name or owner's name or email, any case (at most 100 characters).
+    public var search: String?
     public var cursor: String?
     public var limit: Int?
     public init(
@@ -148,6 +156,7 @@ public struct ListAccounts: PagedRequest, Equatable {
         brokerCode: String? = nil,
         status: AccountStatus? = nil,
         loginExpiresBeforeNextRun: Bool? = nil,
+        search: String? = nil,
         cursor: String? = nil,
         limit: Int? = nil
     ) {
@@ -156,6 +165,7 @@ public struct ListAccounts: PagedRequest, Equatable {
         self.brokerCode = brokerCode
         self.status = status
         self.loginExpiresBeforeNextRun = loginExpiresBeforeNextRun
+        self.search = search
         self.cursor = cursor
         self.limit = limit
     }
@@ -222,19 +232,24 @@ public struct ListAudit: PagedRequest, Equatable {
 }
 
 extension PersistenceAPI {
-    public static let createUser = Endpoint<CreateUser, User>(.post, "/v1/users", scopes: .administrators, summary: "Create a user")
-    public static let listUsers = Endpoint<ListUsers, Page<User>>(.get, "/v1/users", scopes: .readers, summary: "List users")
-    public static let getUser = Endpoint<ByID, User>(.get, "/v1/users/{id}", scopes: .readers, summary: "One user")
+    public static let createUser = Endpoint<CreateUser, User>(.post, "/v1/users", scopes: .administrators.and(.monitor), summary: "Create a user")
+    public static let listUsers = Endpoint<ListUsers, Page<User>>(.get, "/v1/users", scopes: .readers.and(.monitor), summary: "List users")
+    public static let getUser = Endpoint<ByID, User>(.get, "/v1/users/{id}", scopes: .readers.and(.monitor), summary: "One user")
     public static let updateUser = Endpoint<UpdateUser, User>(
-        .patch, "/v1/users/{id}", scopes: .administrators, summary: "Change, disable or enable a user")
+        .patch, "/v1/users/{id}", scopes: .administrators.and(.monitor), summary: "Change, disable or enable a user")
+    public static let deleteUser = Endpoint<ByID, Deleted>(
+        .delete, "/v1/users/{id}", scopes: .administrators.and(.monitor), summary: "Delete a user who owns no portfolio")
 
     public static let createPortfolio = Endpoint<CreatePortfolio, Portfolio>(
-        .post, "/v1/portfolios", scopes: .administrators, summary: "Create a portfolio")
-    public static let listPortfolios = Endpoint<ListPortfolios, Page<Portfolio>>(.get, "/v1/portfolios", scopes: .readers, summary: "List portfolios")
-    public static let getPortfolio = Endpoint<ByID, Portfolio>(.get, "/v1/portfolios/{id}", scopes: .readers, summary: "One portfolio")
+        .post, "/v1/portfolios", scopes: .administrators.and(.monitor), summary: "Create a portfolio")
+    public static let listPortfolios = Endpoint<ListPortfolios, Page<Portfolio>>(
+        .get, "/v1/portfolios", scopes: .readers.and(.monitor), summary: "List portfolios")
+    public static let getPortfolio = Endpoint<ByID, Portfolio>(.get, "/v1/portfolios/{id}", scopes: .readers.and(.monitor), summary: "One portfolio")
     public static let updatePortfolio = Endpoint<UpdatePortfolio, Portfolio>(
-        .patch, "/v1/portfolios/{id}", scopes: .administrators, summary: "Change, disable or enable a portfolio"
+        .patch, "/v1/portfolios/{id}", scopes: .administrators.and(.monitor), summary: "Change, disable or enable a portfolio"
     )
+    public static let deletePortfolio = Endpoint<ByID, Deleted>(
+        .delete, "/v1/portfolios/{id}", scopes: .administrators.and(.monitor), summary: "Delete a portfolio that holds no account")
 
     public static let listBrokers = Endpoint<Empty, [BrokerType]>(
         .get, "/v1/brokers", scopes: .readers.and(.monitor), summary: "Brokers the system knows")
@@ -242,16 +257,16 @@ extension PersistenceAPI {
         .patch, "/v1/brokers/{code}", scopes: .administrators, summary: "Enable or disable a broker")
 
     public static let createAccount = Endpoint<CreateAccount, BrokerAccount>(
-        .post, "/v1/accounts", scopes: .administrators, summary: "Add a broker account")
+        .post, "/v1/accounts", scopes: .administrators.and(.monitor), summary: "Add a broker account")
     public static let listAccounts = Endpoint<ListAccounts, Page<BrokerAccount>>(
         .get, "/v1/accounts", scopes: .readers.and(.monitor), summary: "List broker accounts")
     public static let getAccount = Endpoint<ByID, BrokerAccount>(
-        .get, "/v1/accounts/{id}", scopes: .readers.and(.gateway), summary: "One broker account")
+        .get, "/v1/accounts/{id}", scopes: .readers.and(.gateway, .monitor), summary: "One broker account")
     public static let updateAccount = Endpoint<UpdateAccount, BrokerAccount>(
-        .patch, "/v1/accounts/{id}", scopes: .administrators.and(.gateway), summary: "Change, disable or enable an account"
+        .patch, "/v1/accounts/{id}", scopes: .administrators.and(.gateway, .monitor), summary: "Change, disable or enable an account"
     )
     public static let deleteAccount = Endpoint<ByID, Deleted>(
-        .delete, "/v1/accounts/{id}", scopes: .administrators, summary: "Delete an account and its data")
+        .delete, "/v1/accounts/{id}", scopes: .administrators.and(.monitor), summary: "Delete an account and its data")
 
     public static let storeCredentials = Endpoint<StoreCredentials, SealedCredentials>(
         .put, "/v1/accounts/{id}/credentials", scopes: [.gateway], summary: "Store an account's sealed credentials"

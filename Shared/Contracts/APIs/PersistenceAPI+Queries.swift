@@ -104,7 +104,7 @@ extension PersistenceAPI {
         .get, "/v1/portfolios/{id}/totals", scopes: .readers, summary: "A portfolio's totals over time"
     )
     public static let accountTransactions = Endpoint<ListTransactions, Page<StoredTransaction>>(
-        .get, "/v1/accounts/{id}/transactions", scopes: .readers, summary: "An account's transactions, newest first"
+        .get, "/v1/accounts/{id}/transactions", scopes: .readers.and(.monitor), summary: "An account's transactions, newest first"
     )
     public static let storeSnapshot = Endpoint<StoreSnapshot, SnapshotSummary>(
         .post, "/v1/accounts/{id}/snapshots", scopes: [.gateway], summary: "Store a snapshot from the synchronous path"
