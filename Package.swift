@@ -170,7 +170,7 @@ let package = Package(
         tests("BrokerSimTests", ["BrokerSim", "SandboxData", "TestSupport", "CurlClient", "Contracts", "ExactDecimal", "ServiceKit", nioCore]),
         tests("SchedulerTests", ["TestSupport", "RPC", "Contracts", "CurlClient", "RedisClient", "PostgresClient", "Streams"]),
         tests("DispatcherTests", ["TestSupport", "RPC", "Contracts", "CurlClient", "RedisClient", "PostgresClient", "Streams"]),
-        tests("MonitorTests", ["TestSupport", "RPC", "Contracts", "CurlClient", "RedisClient", "PostgresClient", "Streams"]),
+        tests("MonitorTests", ["TestSupport", "RPC", "Contracts", "CurlClient", "RedisClient", "PostgresClient", "Streams", "ExactDecimal"]),
         tests("AdminCLITests", ["TestSupport", "RPC", "Contracts", "CurlClient", "RedisClient", "PostgresClient"]),
         tests("EndToEndTests", ["TestSupport", "RPC", "Contracts", "CurlClient", "RedisClient", "Streams", "PostgresClient", "SandboxData"]),
     ]

@@ -46,6 +46,7 @@ func buildMonitor(_ configuration: MonitorConfiguration, metrics: MetricsRegistr
     ScheduleRoutes(data: data).register(on: app.router)
     AuditRoutes(data: data).register(on: app.router)
     OperationsRoutes(actions: actions).register(on: app.router)
+    PortfolioViewRoutes(data: PortfolioData(persistence: persistence)).register(on: app.router)
     EventsRoute(feed: feed, sessions: sessions, recheck: configuration.eventsRecheck).register(on: app.router)
     let gateways = GatewayLocator(
         workers: workers, verifier: WorkerVerifier(policy: configuration.service.trustedWorkers, http: http), http: http, token: token)

@@ -55,6 +55,9 @@ struct EndpointAuthTests {
             PersistenceAPI.listAccounts.description, PersistenceAPI.listBrokers.description,
             PersistenceAPI.recordAudit.description, PersistenceAPI.reopenJobs.description,
             PersistenceAPI.listAudit.description, PersistenceAPI.cancelRun.description, PersistenceAPI.listScheduleFires.description,
+            PersistenceAPI.overviewFigures.description, PersistenceAPI.portfolioHoldings.description,
+            PersistenceAPI.portfolioPositions.description, PersistenceAPI.portfolioHistory.description,
+            PersistenceAPI.accountSnapshots.description, PersistenceAPI.snapshotHoldings.description,
         ]
         let console: [String] = [
             PersistenceAPI.createUser.description, PersistenceAPI.listUsers.description, PersistenceAPI.getUser.description,

@@ -1,4 +1,5 @@
 import Contracts
+import ExactDecimal
 import Foundation
 import PostgresClient
 import RPC
@@ -79,6 +80,24 @@ struct MonitorConsoleWalkTests {
         let jobShown = try await browser.exists("[data-job]")
         #expect(jobShown && !stored.isEmpty && stored.allSatisfy { page.contains(">\($0.symbol)<") })
         try await browser.screenshot(to: Self.folder + "/account.png")
+
+        // The portfolio's views, reached by their links: totals equal the API's; the chart has a point per stored total.
+        try await browser.open(base + "/portfolios/\(portfolio.id)")
+        try await browser.click("#portfolio-views a[href$='/holdings']")
+        let totals = try await admin.call(PersistenceAPI.portfolioHoldings, ByID(id: portfolio.id)).totals
+        for total in totals {
+            let shown =
+                try await browser.evaluate(
+                    "document.querySelector('tr[data-total-currency=\"\(total.currency)\"]')?.getAttribute('data-value')") as? String
+            #expect(shown == total.marketValue.exactText, "\(total.currency): page \(shown ?? "none"), API \(total.marketValue)")
+        }
+        #expect(try await browser.exists("svg.chart[id^=allocation-symbol-]"))
+        try await browser.screenshot(to: Self.folder + "/portfolio-holdings.png")
+        try await browser.open(base + "/portfolios/\(portfolio.id)/history")
+        #expect(try await browser.exists("svg.chart#chart-value circle[data-point=value]"))
+        try await browser.screenshot(to: Self.folder + "/portfolio-history.png")
+        try await browser.open(base + "/portfolios/\(portfolio.id)/changes")
+        try await browser.screenshot(to: Self.folder + "/portfolio-changes.png")
 
         // A schedule: a bad cron is refused by its field; an interval one is made, paused, resumed and run now.
         try await browser.open(base + "/schedules")
@@ -237,7 +256,9 @@ struct MonitorConsoleWalkTests {
         try await MonitorBrowserTests.logIn(browser, base: base, token: Stack.readToken)
         let pages = [
             "/", "/workers", "/queues", "/runs", "/runs/\(started.run.id)", "/jobs", "/dead-letters", "/schedules", "/users", "/portfolios",
-            "/portfolios/\(account.portfolioID)", "/accounts", "/accounts/\(account.id)", "/accounts/reauth", "/audit",
+            "/portfolios/\(account.portfolioID)", "/portfolios/\(account.portfolioID)/holdings", "/portfolios/\(account.portfolioID)/history",
+            "/portfolios/\(account.portfolioID)/changes", "/accounts", "/accounts/\(account.id)", "/accounts/\(account.id)/changes",
+            "/accounts/reauth", "/audit",
         ]
         for path in pages {
             try await browser.open(base + path)

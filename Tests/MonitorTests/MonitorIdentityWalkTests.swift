@@ -11,7 +11,9 @@ import Testing
 /// (Its JSON API is in `EndpointAuthTests`' walk with every other service's.)
 @Suite("Monitor pages, forms, /events, /login and /logout with every identity")
 struct MonitorIdentityWalkTests {
-    static let pages = MonitorRouteTests.pages + ["/runs/1", "/jobs/1", "/dead-letters/1-0", "/accounts/1"]
+    static let pages =
+        MonitorRouteTests.pages + ["/runs/1", "/jobs/1", "/dead-letters/1-0", "/accounts/1"]
+        + ["/portfolios/1/holdings", "/portfolios/1/history", "/portfolios/1/changes", "/accounts/1/changes"]
 
     @Test("people see pages (admins act), services get 403 everywhere and no session; anonymous goes to the login")
     func everyIdentity() async throws {

@@ -49,7 +49,8 @@ enum AccountPage {
         return notice + ConsoleParts.facts(facts) + actions(account, hasLogin: content.hasLogin, viewer: viewer)
             + CredentialsForm.render(account, view: credentials, hasLogin: content.hasLogin, callbackURL: content.callbackURL, viewer: viewer)
             + jobs(content, account: account)
-            + notes(holdings.snapshot?.notes ?? []) + "<h2 id=\"holdings\">Holdings</h2>" + table(holdings.holdings)
+            + notes(holdings.snapshot?.notes ?? []) + "<h2 id=\"holdings\">Holdings</h2>"
+            + "<p>\(HTML.link("/accounts/\(account.id)/changes", "What changed between snapshots"))</p>" + table(holdings.holdings)
             + "<h2 id=\"positions\">Open positions</h2>"
             + (content.positions.snapshot.map { "<p>as of " + HTML.time($0.asOf) + "</p>" } ?? "")
             + table(content.positions.holdings, empty: "no positions synced")

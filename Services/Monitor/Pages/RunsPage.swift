@@ -30,11 +30,12 @@ enum RunsPage {
     static func runTable(_ details: [RunDetail]) -> String {
         let rows = details.map { detail -> [String] in
             let run = detail.run
-            let failed = detail.brokers.reduce(0) { $0 + ($1.byStatus["failed"] ?? 0) + ($1.byStatus["dead"] ?? 0) }
+            // The run's own counters: the overview reads no jobs (per broker and state is on the run's page).
+            let failed = run.counts.failed + run.counts.dead
             return [
                 HTML.link("/runs/\(run.id)", "#\(run.id)"), "<span data-run-status=\"\(run.id)\">\(HTML.badge(run.status.rawValue))</span>",
                 HTML.escape(run.scope.description), HTML.progress(done: detail.done, failed: failed, total: detail.total, id: "\(run.id)"),
-                "<span data-run-succeeded=\"\(run.id)\">\(detail.brokers.reduce(0) { $0 + ($1.byStatus["succeeded"] ?? 0) })</span>",
+                "<span data-run-succeeded=\"\(run.id)\">\(run.counts.succeeded)</span>",
                 "\(failed)", HTML.time(run.createdAt), HTML.duration(duration(run)),
             ]
         }

@@ -31,6 +31,8 @@ struct PersistenceRoutes {
         router.on(PersistenceAPI.reopenJobs) { request, context in try await monitor.reopen(request, by: AuditActor(context)) }
         router.on(PersistenceAPI.jobStatistics) { request, _ in try await monitor.statistics(request) }
         router.on(PersistenceAPI.recordAudit) { request, context in try await monitor.record(request, by: AuditActor(context)) }
+        router.on(PersistenceAPI.overviewFigures) { _, _ in try await monitor.overview() }
+        router.on(PersistenceAPI.portfolioHistory) { request, _ in try await holdings.history(request) }
     }
 
     private func registerAdmin(on router: Router<ServiceRequestContext>) {

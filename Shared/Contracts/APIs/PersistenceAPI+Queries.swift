@@ -83,22 +83,22 @@ extension PersistenceAPI {
         .get, "/v1/accounts/{id}/holdings", scopes: .readers.and(.monitor), summary: "An account's current holdings"
     )
     public static let portfolioHoldings = Endpoint<ByID, PortfolioHoldings>(
-        .get, "/v1/portfolios/{id}/holdings", scopes: .readers, summary: "A portfolio's current holdings with totals"
+        .get, "/v1/portfolios/{id}/holdings", scopes: .readers.and(.monitor), summary: "A portfolio's current holdings with totals"
     )
     public static let accountPositions = Endpoint<ByID, AccountHoldings>(
         .get, "/v1/accounts/{id}/positions", scopes: .readers.and(.monitor), summary: "An account's open positions (its latest positions snapshot)"
     )
     public static let portfolioPositions = Endpoint<ByID, PortfolioHoldings>(
-        .get, "/v1/portfolios/{id}/positions", scopes: .readers, summary: "A portfolio's open positions, per account, with totals"
+        .get, "/v1/portfolios/{id}/positions", scopes: .readers.and(.monitor), summary: "A portfolio's open positions, per account, with totals"
     )
     public static let userHoldings = Endpoint<ByID, UserHoldings>(
         .get, "/v1/users/{id}/holdings", scopes: .readers, summary: "A user's current holdings, per portfolio"
     )
     public static let accountSnapshots = Endpoint<ListSnapshots, Page<SnapshotSummary>>(
-        .get, "/v1/accounts/{id}/snapshots", scopes: .readers, summary: "An account's holdings history"
+        .get, "/v1/accounts/{id}/snapshots", scopes: .readers.and(.monitor), summary: "An account's holdings history"
     )
     public static let snapshotHoldings = Endpoint<ByID, SnapshotHoldings>(
-        .get, "/v1/snapshots/{id}", scopes: .readers, summary: "The rows of one stored snapshot"
+        .get, "/v1/snapshots/{id}", scopes: .readers.and(.monitor), summary: "The rows of one stored snapshot"
     )
     public static let portfolioTotals = Endpoint<ListTotals, Page<PortfolioTotal>>(
         .get, "/v1/portfolios/{id}/totals", scopes: .readers, summary: "A portfolio's totals over time"
