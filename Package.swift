@@ -73,7 +73,7 @@ let package = Package(
         .systemLibrary(name: "CLibPQ", path: "Shared/CLibPQ", pkgConfig: "libpq", providers: [.apt(["libpq-dev"])]),
         .systemLibrary(name: "CCurl", path: "Shared/CCurl", pkgConfig: "libcurl", providers: [.apt(["libcurl4-openssl-dev"])]),
         .systemLibrary(name: "COpenSSL", path: "Shared/COpenSSL", pkgConfig: "openssl", providers: [.apt(["libssl-dev"])]),
-        // libc's prctl and setrlimit, for the gateway to turn core dumps off.
+        // libc's prctl and setrlimit: the gateway turns core dumps off; HTTP clients name their loop threads.
         .systemLibrary(name: "CProcessControl", path: "Shared/CProcessControl"),
 
         library("BlockingIO"),
@@ -81,7 +81,7 @@ let package = Package(
         library("RedisClient", ["CHiredis", "BlockingIO", logging]),
         library("ExactDecimal"),
         library("PostgresClient", ["CLibPQ", "BlockingIO", "ExactDecimal", "CivilTime", logging]),
-        library("CurlClient", ["CCurl", logging]),
+        library("CurlClient", ["CCurl", "CProcessControl", logging]),
         library("Cryptography", ["COpenSSL"]),
         library("Contracts", ["ExactDecimal", "CivilTime"]),
         library("SandboxData"),

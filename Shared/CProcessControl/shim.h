@@ -9,3 +9,8 @@ static inline int psync_disable_core_dumps(void) {
     if (setrlimit(RLIMIT_CORE, &none) != 0) return -1;
     return prctl(PR_SET_DUMPABLE, 0, 0, 0, 0);
 }
+
+// Names the calling thread (at most 15 bytes are kept), as `top -H` and /proc/<pid>/task/*/comm show it.
+static inline int psync_name_this_thread(const char *name) {
+    return prctl(PR_SET_NAME, (unsigned long)name, 0, 0, 0);
+}

@@ -1,4 +1,5 @@
 internal import CCurl
+internal import CProcessControl
 import Synchronization
 
 #if canImport(Glibc)
@@ -26,6 +27,9 @@ final class CurlMultiLoop: Sendable {
         _ = curl_global_init(Int(CURL_GLOBAL_DEFAULT))
     }()
 
+    /// The name of every client's loop thread, as `top -H` and `/proc/PID/task/*/comm` show it.
+    static let threadName = "curl-multi"
+
     init(configuration: HTTPClient.Configuration) {
         _ = Self.globalInit
         multi = UncheckedPointer(curl_multi_init())
@@ -37,6 +41,7 @@ final class CurlMultiLoop: Sendable {
             &thread, nil,
             { context in
                 let loop = Unmanaged<CurlMultiLoop>.fromOpaque(context!).takeRetainedValue()
+                _ = psync_name_this_thread(CurlMultiLoop.threadName)
                 loop.run()
                 return nil
             }, context)
