@@ -124,6 +124,11 @@ struct MonitorConsoleWalkTests {
             return try await browser.exists("#fires [data-fire-run]")
         }
         try await browser.screenshot(to: Self.folder + "/schedule.png")
+        try await browser.click("a#edit-schedule")
+        try await browser.fill("#schedule-cron", "45 3 * * *")
+        try await browser.click("#schedule-submit")
+        let edited = try await stack.client("psync-scheduler").call(SchedulerAPI.getSchedule, ByID(id: schedule.schedule.id))
+        #expect(edited.schedule.definition.cron == "45 3 * * *")
 
         // Runs and dead letters: the pages with their bulk actions; the schedule deleted through its confirmation page.
         let run = try #require(try await admin.call(PersistenceAPI.listRuns, ListRuns(limit: 1)).items.first)
@@ -174,7 +179,16 @@ struct MonitorConsoleWalkTests {
         try await browser.fill("#field-name", "Renamed in the browser")
         try await browser.click("#user-form button[type=submit]")
         #expect(try await admin.call(PersistenceAPI.getUser, ByID(id: account.userID)).name == "Renamed in the browser")
+        try await browser.open(base + "/portfolios/\(account.portfolioID)")
+        try await browser.click("#portfolio-actions a#edit")
+        try await browser.fill("#field-name", "Renamed portfolio")
+        try await browser.click("#portfolio-form button[type=submit]")
+        #expect(try await admin.call(PersistenceAPI.getPortfolio, ByID(id: account.portfolioID)).name == "Renamed portfolio")
         try await browser.open(base + "/accounts/\(account.id)")
+        try await browser.click("#account-actions a#edit")
+        try await browser.fill("#field-label", "Renamed account")
+        try await browser.click("#account-form button[type=submit]")
+        #expect(try await admin.call(PersistenceAPI.getAccount, ByID(id: account.id)).label == "Renamed account")
         try await browser.click("form[action='/accounts/\(account.id)/disable'] button")
         #expect(try await admin.call(PersistenceAPI.getAccount, ByID(id: account.id)).status == .disabled)
         try await browser.click("form[action='/accounts/\(account.id)/enable'] button")
@@ -229,6 +243,10 @@ struct MonitorConsoleWalkTests {
         try await browser.click("a#discard-matching")
         try await browser.click("form#confirm-discard button")
         #expect(try await monitor.call(MonitorAPI.deadLetters, ListDeadLetters()).total == 0)
+        try await browser.open(base + "/accounts/\(accounts[2].id)")
+        try await browser.click("#account-actions a#delete")
+        try await browser.click("button#confirm-delete")
+        await #expect { try await admin.call(PersistenceAPI.getAccount, ByID(id: accounts[2].id)) } throws: { ($0 as? RPCError)?.status == 404 }
         let audit = try await admin.call(PersistenceAPI.listAudit, ListAudit()).items.map(\.action)
         for action in ["update", "disable", "enable", "pause", "resume", "cancel", "reopen", "discard"] {
             #expect(audit.contains(action), "no \(action) in the audit log: \(audit)")
