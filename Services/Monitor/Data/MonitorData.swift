@@ -103,6 +103,19 @@ struct MonitorData: Sendable {
         return (now + soon).map { ReauthAccount(account: $0, fix: Self.fix(for: $0, hasLogin: withLogin.contains($0.brokerCode))) }
     }
 
+    /// One page each of the accounts needing a new login now (`now` cursor) and of the active ones whose login ends
+    /// before their next scheduled run (`soon` cursor), `limit` a page, paged in Postgres.
+    func reauthPage(now: String?, soon: String?, limit: Int) async throws -> (now: Page<BrokerAccount>, soon: Page<BrokerAccount>) {
+        async let required = rpc {
+            try await persistence.call(PersistenceAPI.listAccounts, ListAccounts(status: .reauthRequired, cursor: now, limit: limit))
+        }
+        async let ending = rpc {
+            try await persistence.call(
+                PersistenceAPI.listAccounts, ListAccounts(status: .active, loginExpiresBeforeNextRun: true, cursor: soon, limit: limit))
+        }
+        return (try await required, try await ending)
+    }
+
     private func accounts(_ request: ListAccounts) async throws -> [BrokerAccount] {
         var request = request
         request.limit = 500

@@ -24,8 +24,21 @@ struct AccountRoutes {
             let page = try await rpc { try await persistence.call(PersistenceAPI.listAccounts, listing) }
             return ConsoleParts.notice(request) + AccountsPage.list(page, filters: filters, cursor: cursor, viewer: viewer)
         }
-        pages.page("/accounts/reauth", title: "Accounts needing re-auth") { _, _, viewer in
-            ReauthPage.render(try await data.reauthAccounts(), withLogin: try await brokersWithLogin(), viewer: viewer)
+        pages.page("/accounts/reauth", title: "Accounts needing re-auth") { request, _, viewer in
+            let limitText = ConsoleParts.query(request, "limit")
+            let limit =
+                try limitText.map { text in
+                    guard let value = Int(text), (1...500).contains(value) else {
+                        throw APIError.badRequest("limit must be 1-500, got '\(text.prefix(20))'")
+                    }
+                    return value
+                } ?? 100
+            let (now, soon) = (ConsoleParts.query(request, "now"), ConsoleParts.query(request, "soon"))
+            let pages = try await data.reauthPage(now: now, soon: soon, limit: limit)
+            return ReauthPage.render(
+                now: pages.now, soon: pages.soon, cursors: (now, soon), limit: limitText == nil ? nil : limit,
+                withLogin: try await brokersWithLogin(),
+                viewer: viewer)
         }
         pages.page("/accounts/new", title: "New account", active: "/accounts") { request, _, viewer in
             let view = FormView(values: ["portfolioID": ConsoleParts.query(request, "portfolio") ?? ""])
