@@ -1,0 +1,81 @@
+#!/bin/sh
+# secrets.sh DIRECTORY: the Secrets (and the psync-tokens ConfigMap) of portfolio-sync on Kubernetes, as YAML on
+# standard output, for `kubectl apply -n psync -f -`. Nothing secret goes on a command line or into the environment.
+#
+# DIRECTORY keeps what is made (mode 0700; made once, reused after, so running it again changes nothing):
+#   redis/       each Redis ACL user's password and users.acl with their hashes (compose/redis/acl.sh)
+#   tokens/      one bearer token per identity and tokens.sha256, their hashes (compose/tokens/tokens.sh)
+#   master-key   the key that seals broker credentials (64 hex digits): back it up with the database
+#   monitor-session-secret, postgres-password
+# PSYNC_GATEWAYS: the brokers with gateways (default "SANDBOX ZERODHA ALPACA UPSTOX", the Deployments of base/).
+# PSYNC_POSTGRES_URL: your Postgres (e.g. postgres://psync:PASSWORD@db1:5432,db2:5432/psync?target_session_attrs=read-write);
+# default: overlays/local's Postgres with the password made here.
+# Needs kubectl (or kustomize's kubectl), sh and coreutils; talks to no cluster.
+set -eu
+[ $# -eq 1 ] || { echo "usage: secrets.sh DIRECTORY   (then: secrets.sh DIRECTORY | kubectl apply -n psync -f -)" >&2; exit 2; }
+directory=$1
+here=$(cd "$(dirname "$0")" && pwd)
+compose=$(dirname "$here")
+gateways=${PSYNC_GATEWAYS:-SANDBOX ZERODHA ALPACA UPSTOX}
+kubectl=${KUBECTL:-kubectl}
+umask 077
+mkdir -p "$directory/tokens"
+chmod 700 "$directory"
+
+# random FILE: 32 random bytes as 64 hex digits in FILE, made once.
+random() {
+    [ -s "$1" ] || head -c 32 /dev/urandom | od -An -tx1 | tr -d ' \n' > "$1"
+}
+random "$directory/master-key"
+random "$directory/monitor-session-secret"
+random "$directory/postgres-password"
+# shellcheck disable=SC2086
+sh "$compose/redis/acl.sh" "$directory/redis" $gateways
+set -- admin="$directory/tokens/admin" read="$directory/tokens/read"
+for service in scheduler dispatcher persistence monitor; do set -- "$@" "$service=$directory/tokens/$service"; done
+for broker in $gateways; do set -- "$@" "gateway:$broker=$directory/tokens/gateway-$broker"; done
+sh "$compose/tokens/tokens.sh" "$directory/tokens.sha256" "$@"
+if [ -n "${PSYNC_POSTGRES_URL:-}" ]; then
+    printf '%s' "$PSYNC_POSTGRES_URL" > "$directory/postgres-url"
+else
+    printf 'postgres://psync:%s@postgres:5432/psync' "$(cat "$directory/postgres-password")" > "$directory/postgres-url"
+fi
+# The user names KEDA logs in with (a name, not a secret; kept beside the password it goes with).
+for broker in $gateways; do
+    printf 'psync-gateway-%s' "$(printf '%s' "$broker" | tr 'A-Z' 'a-z')" > "$directory/redis/user-$broker"
+done
+
+# emit KIND NAME KEY=FILE…: one object as YAML, made offline.
+emit() {
+    kind=$1 name=$2
+    shift 2
+    echo "---"
+    if [ "$kind" = configmap ]; then
+        set -- create configmap "$name" "$@"
+    else
+        set -- create secret generic "$name" "$@"
+    fi
+    "$kubectl" "$@" --dry-run=client -o yaml
+}
+from() { printf -- '--from-file=%s=%s' "$1" "$2"; }
+
+emit configmap psync-tokens "$(from tokens.sha256 "$directory/tokens.sha256")"
+for service in scheduler dispatcher persistence monitor; do
+    if [ "$service" = monitor ]; then
+        emit secret "psync-$service" "$(from token "$directory/tokens/$service")" "$(from redis-password "$directory/redis/psync-$service")" \
+            "$(from session-secret "$directory/monitor-session-secret")"
+    else
+        emit secret "psync-$service" "$(from token "$directory/tokens/$service")" "$(from redis-password "$directory/redis/psync-$service")"
+    fi
+done
+for broker in $gateways; do
+    lower=$(printf '%s' "$broker" | tr 'A-Z' 'a-z')
+    emit secret "psync-gateway-$lower" "$(from token "$directory/tokens/gateway-$broker")" \
+        "$(from redis-password "$directory/redis/psync-gateway-$lower")" "$(from redis-user "$directory/redis/user-$broker")"
+done
+emit secret psync-master-key "$(from master-key "$directory/master-key")"
+emit secret psync-postgres "$(from url "$directory/postgres-url")" "$(from password "$directory/postgres-password")"
+# For Redis: users.acl (hashes only) for overlays/local's Redis; load the same file into yours in production.
+emit secret psync-redis-acl "$(from users.acl "$directory/redis/users.acl")"
+# For people: the psync CLI pod's tokens (admin and read-only).
+emit secret psync-cli "$(from admin-token "$directory/tokens/admin")" "$(from read-token "$directory/tokens/read")"
