@@ -21,7 +21,7 @@ struct KubernetesManifestTests {
         let failure = try? String(contentsOfFile: output + "/failed", encoding: .utf8)
         #expect(failure == nil, "compose/kubernetes/validate.sh failed: \(failure ?? "")")
         let report = try String(contentsOfFile: output + "/report.txt", encoding: .utf8)
-        for name in Self.overlays + ["secrets"] {
+        for name in Self.overlays + ["secrets", "cli"] {
             #expect(report.contains("\(name): "), "validate.sh reported nothing for \(name)")
             let objects = try Self.objects(output, name)
             #expect(!objects.isEmpty, "\(name) rendered no object")

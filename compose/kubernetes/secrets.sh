@@ -9,7 +9,7 @@
 #   monitor-session-secret, postgres-password
 # PSYNC_GATEWAYS: the brokers with gateways (default "SANDBOX ZERODHA ALPACA UPSTOX", the Deployments of base/).
 # PSYNC_POSTGRES_URL: your Postgres (e.g. postgres://psync:PASSWORD@db1:5432,db2:5432/psync?target_session_attrs=read-write);
-# default: overlays/local's Postgres with the password made here.
+# default: the URL kept from a previous run, else overlays/local's Postgres with the password made here.
 # Needs kubectl (or kustomize's kubectl), sh and coreutils; talks to no cluster.
 set -eu
 [ $# -eq 1 ] || { echo "usage: secrets.sh DIRECTORY   (then: secrets.sh DIRECTORY | kubectl apply -n psync -f -)" >&2; exit 2; }
@@ -35,9 +35,10 @@ set -- admin="$directory/tokens/admin" read="$directory/tokens/read"
 for service in scheduler dispatcher persistence monitor; do set -- "$@" "$service=$directory/tokens/$service"; done
 for broker in $gateways; do set -- "$@" "gateway:$broker=$directory/tokens/gateway-$broker"; done
 sh "$compose/tokens/tokens.sh" "$directory/tokens.sha256" "$@"
+# The Postgres URL: PSYNC_POSTGRES_URL when given (it replaces the one kept), else the one kept, else the local one.
 if [ -n "${PSYNC_POSTGRES_URL:-}" ]; then
     printf '%s' "$PSYNC_POSTGRES_URL" > "$directory/postgres-url"
-else
+elif [ ! -s "$directory/postgres-url" ]; then
     printf 'postgres://psync:%s@postgres:5432/psync' "$(cat "$directory/postgres-password")" > "$directory/postgres-url"
 fi
 # The user names KEDA logs in with (a name, not a secret; kept beside the password it goes with).

@@ -51,9 +51,10 @@ for overlay in $overlays; do
 done
 rm -rf "$output/secrets-material"
 PSYNC_POSTGRES_URL= "$here/secrets.sh" "$output/secrets-material" > "$output/secrets.yaml"
+cp "$here/cli.yaml" "$output/cli.yaml"
 
 : > "$output/report.txt"
-for name in $overlays secrets; do
+for name in $overlays secrets cli; do
     : > "$output/$name.validate"
     for version in $kubernetes_versions; do
         "$venv/bin/kubernetes-validate" --strict -k "$version" "$output/$name.yaml" >> "$output/$name.validate" 2>&1 || true
