@@ -59,6 +59,9 @@ struct KubernetesManifestTests {
         #expect(required["psync-gateway"]?["PSYNC_<BROKER>_BASE_URL"] != nil)
         #expect(required["psync-monitor"]?["PSYNC_MONITOR_SESSION_SECRET"] != nil)
         #expect(required["psync-monitor"]?["PSYNC_SCHEDULER_URL"] != nil)
+        // Every allow-listed default is still read somewhere (a renamed setting leaves no stale excuse behind).
+        let everything = Set(required.values.flatMap(\.keys))
+        for name in ManifestSettings.allowed.keys { #expect(everything.contains(name), "\(name) is allow-listed but no service reads it") }
 
         let objects = try Self.objects(output, "production")
         func deployment(_ name: String, in objects: [Object]) -> Object {
@@ -363,6 +366,9 @@ enum ManifestSettings {
     /// with how it is read. A line reads a setting when it holds `environment` and the setting's name as a literal
     /// (`environment.string("PSYNC_X")`, `Self.positive(environment, "PSYNC_X")`); the gateway's
     /// `"PSYNC_\(broker)_KEY"` and `prefix + "BASE_URL"` (prefix `PSYNC_<broker>_`) become `PSYNC_<BROKER>_…`.
+    /// Not seen, all optional: `PSYNC_ADMIN_TOKEN` and `PSYNC_READ_TOKEN` (read in a loop; deployments give services only
+    /// the hashes), the previous keys of a key rotation (named through a variable), a broker's API variants
+    /// (`PSYNC_<BROKER>_<VARIANT>_BASE_URL`) and its adapter options (`values(withPrefix:)`).
     static func read(root: String, services: [String]? = nil) throws -> [String: [String: Source]] {
         let shared = try readFolder(root + "/Shared/ServiceKit")
         var result: [String: [String: Source]] = [:]
