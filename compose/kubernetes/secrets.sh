@@ -10,14 +10,13 @@
 # PSYNC_GATEWAYS: the brokers with gateways (default "SANDBOX ZERODHA ALPACA UPSTOX", the Deployments of base/).
 # PSYNC_POSTGRES_URL: your Postgres (e.g. postgres://psync:PASSWORD@db1:5432,db2:5432/psync?target_session_attrs=read-write);
 # default: the URL kept from a previous run, else overlays/local's Postgres with the password made here.
-# Needs kubectl (or kustomize's kubectl), sh and coreutils; talks to no cluster.
+# Needs only sh and coreutils; talks to no cluster.
 set -eu
 [ $# -eq 1 ] || { echo "usage: secrets.sh DIRECTORY   (then: secrets.sh DIRECTORY | kubectl apply -n psync -f -)" >&2; exit 2; }
 directory=$1
 here=$(cd "$(dirname "$0")" && pwd)
 compose=$(dirname "$here")
 gateways=${PSYNC_GATEWAYS:-SANDBOX ZERODHA ALPACA UPSTOX}
-kubectl=${KUBECTL:-kubectl}
 umask 077
 mkdir -p "$directory/tokens"
 chmod 700 "$directory"
@@ -46,37 +45,34 @@ for broker in $gateways; do
     printf 'psync-gateway-%s' "$(printf '%s' "$broker" | tr 'A-Z' 'a-z')" > "$directory/redis/user-$broker"
 done
 
-# emit KIND NAME KEY=FILE…: one object as YAML, made offline.
-emit() {
-    kind=$1 name=$2
-    shift 2
-    echo "---"
-    if [ "$kind" = configmap ]; then
-        set -- create configmap "$name" "$@"
-    else
-        set -- create secret generic "$name" "$@"
-    fi
-    "$kubectl" "$@" --dry-run=client -o yaml
+# secret NAME KEY=FILE…: a Secret as YAML, each key's value the file's bytes (base64), made here with no cluster.
+secret() {
+    printf -- '---\napiVersion: v1\nkind: Secret\nmetadata:\n  name: %s\ntype: Opaque\ndata:\n' "$1"
+    shift
+    for pair in "$@"; do
+        printf '  %s: %s\n' "${pair%%=*}" "$(base64 -w0 < "${pair#*=}")"
+    done
 }
-from() { printf -- '--from-file=%s=%s' "$1" "$2"; }
 
-emit configmap psync-tokens "$(from tokens.sha256 "$directory/tokens.sha256")"
+# The tokens' hashes: no secret, a ConfigMap.
+printf -- '---\napiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: psync-tokens\ndata:\n  tokens.sha256: |\n'
+sed 's/^/    /' "$directory/tokens.sha256"
 for service in scheduler dispatcher persistence monitor; do
     if [ "$service" = monitor ]; then
-        emit secret "psync-$service" "$(from token "$directory/tokens/$service")" "$(from redis-password "$directory/redis/psync-$service")" \
-            "$(from session-secret "$directory/monitor-session-secret")"
+        secret "psync-$service" token="$directory/tokens/$service" redis-password="$directory/redis/psync-$service" \
+            session-secret="$directory/monitor-session-secret"
     else
-        emit secret "psync-$service" "$(from token "$directory/tokens/$service")" "$(from redis-password "$directory/redis/psync-$service")"
+        secret "psync-$service" token="$directory/tokens/$service" redis-password="$directory/redis/psync-$service"
     fi
 done
 for broker in $gateways; do
     lower=$(printf '%s' "$broker" | tr 'A-Z' 'a-z')
-    emit secret "psync-gateway-$lower" "$(from token "$directory/tokens/gateway-$broker")" \
-        "$(from redis-password "$directory/redis/psync-gateway-$lower")" "$(from redis-user "$directory/redis/user-$broker")"
+    secret "psync-gateway-$lower" token="$directory/tokens/gateway-$broker" \
+        redis-password="$directory/redis/psync-gateway-$lower" redis-user="$directory/redis/user-$broker"
 done
-emit secret psync-master-key "$(from master-key "$directory/master-key")"
-emit secret psync-postgres "$(from url "$directory/postgres-url")" "$(from password "$directory/postgres-password")"
+secret psync-master-key master-key="$directory/master-key"
+secret psync-postgres url="$directory/postgres-url" password="$directory/postgres-password"
 # For Redis: users.acl (hashes only) for overlays/local's Redis; load the same file into yours in production.
-emit secret psync-redis-acl "$(from users.acl "$directory/redis/users.acl")"
+secret psync-redis-acl users.acl="$directory/redis/users.acl"
 # For people: the psync CLI pod's tokens (admin and read-only).
-emit secret psync-cli "$(from admin-token "$directory/tokens/admin")" "$(from read-token "$directory/tokens/read")"
+secret psync-cli admin-token="$directory/tokens/admin" read-token="$directory/tokens/read"

@@ -19,8 +19,13 @@ kubernetes_versions="1.29.0 1.37.0"
 overlays="local production production-hpa"
 mkdir -p "$output"
 
-if ! command -v kubectl >/dev/null 2>&1; then
-    echo "validate.sh: kubectl is missing (it renders the overlays and makes the Secrets offline): install Debian's kubernetes-client (make deps does) or kubectl from https://kubernetes.io/docs/tasks/tools/" >&2
+# The renderer: kubectl's own kustomize, else a standalone kustomize.
+if command -v kubectl >/dev/null 2>&1; then
+    render() { kubectl kustomize "$here/overlays/$1"; }
+elif command -v kustomize >/dev/null 2>&1; then
+    render() { kustomize build "$here/overlays/$1"; }
+else
+    echo "validate.sh: neither kubectl nor kustomize is on PATH: install Debian's kubernetes-client (make deps does), or kubectl from https://kubernetes.io/docs/tasks/tools/" >&2
     exit 1
 fi
 command -v python3 >/dev/null 2>&1 || { echo "validate.sh: python3 is missing: apt-get install python3 python3-venv" >&2; exit 1; }
@@ -35,11 +40,6 @@ if ! "$venv/bin/kubernetes-validate" --version 2>/dev/null | grep -q "$validator
         exit 1
     }
 fi
-
-# render OVERLAY: kustomize's output (kubectl's own kustomize; a standalone kustomize when KUSTOMIZE names it).
-render() {
-    if [ -n "${KUSTOMIZE:-}" ]; then "$KUSTOMIZE" build "$here/overlays/$1"; else kubectl kustomize "$here/overlays/$1"; fi
-}
 
 status=0
 for overlay in $overlays; do
