@@ -4,8 +4,10 @@ SHELL := /bin/bash
 .DEFAULT_GOAL := help
 
 # Debian packages the build and the tests need (C libraries, servers the tests start, openssl for TLS tests,
-# chromium for the monitor's browser test).
-DEBIAN_PACKAGES := pkg-config libhiredis-dev libpq-dev libcurl4-openssl-dev libssl-dev redis-server postgresql openssl chromium
+# chromium for the monitor's browser test, python3-venv for the Kubernetes manifests' validator); kubectl renders the
+# Kubernetes manifests: Debian's kubernetes-client when neither kubectl nor kustomize is on PATH.
+DEBIAN_PACKAGES := pkg-config libhiredis-dev libpq-dev libcurl4-openssl-dev libssl-dev redis-server postgresql openssl chromium python3-venv \
+	$(if $(shell command -v kubectl || command -v kustomize),,kubernetes-client)
 SWIFT_BUILD_FLAGS ?=
 TEST_LOG := .build/test-output.log
 
