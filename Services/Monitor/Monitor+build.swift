@@ -41,8 +41,11 @@ func buildMonitor(_ configuration: MonitorConfiguration, metrics: MetricsRegistr
     app.router.add(middleware: RedisErrorMiddleware())
     app.router.add(middleware: SessionMiddleware(sessions: sessions))
     APIRoutes(data: data, actions: actions, sessions: sessions).register(on: app.router)
-    PageRoutes(data: data, actions: actions, sessions: sessions, tokens: configuration.service.tokens, throttle: throttle, logger: logger)
-        .register(on: app.router)
+    PageRoutes(
+        data: data, actions: actions, sessions: sessions, tokens: configuration.service.tokens, throttle: throttle,
+        proxies: configuration.trustedProxies, logger: logger
+    )
+    .register(on: app.router)
     ScheduleRoutes(data: data).register(on: app.router)
     AuditRoutes(data: data).register(on: app.router)
     OperationsRoutes(actions: actions).register(on: app.router)

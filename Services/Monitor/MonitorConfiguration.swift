@@ -1,3 +1,4 @@
+import Contracts
 import ServiceKit
 
 /// Settings of psync-monitor: the shared ones (default port 7104) plus where persistence and the dispatcher listen.
@@ -25,6 +26,8 @@ struct MonitorConfiguration: Sendable {
     var loginAttempts = 10
     /// The window failed logins are counted in (`PSYNC_MONITOR_LOGIN_WINDOW`).
     var loginWindow: Duration = .seconds(5 * 60)
+    /// Reverse proxies whose `X-Forwarded-For` names the client the login limit counts (`PSYNC_MONITOR_TRUSTED_PROXIES`).
+    var trustedProxies = TrustedProxies.none
     /// Whether the session cookie is marked `Secure` (`PSYNC_MONITOR_SECURE_COOKIE`; set it behind HTTPS).
     var secureCookie = false
     /// A heartbeat older than this (and not refreshed) marks its instance lost (`PSYNC_MONITOR_LOST_AFTER`).
@@ -55,6 +58,11 @@ struct MonitorConfiguration: Sendable {
         loginAttempts = try environment.int("PSYNC_MONITOR_LOGIN_ATTEMPTS", in: 1...10_000) ?? loginAttempts
         loginWindow = try Self.positive(environment, "PSYNC_MONITOR_LOGIN_WINDOW") ?? loginWindow
         secureCookie = try environment.bool("PSYNC_MONITOR_SECURE_COOKIE") ?? secureCookie
+        do {
+            trustedProxies = try TrustedProxies.parse(environment.string("PSYNC_MONITOR_TRUSTED_PROXIES"))
+        } catch {
+            throw ConfigurationError(error.message)
+        }
         lostAfter = try environment.duration("PSYNC_MONITOR_LOST_AFTER") ?? lostAfter
         forgetAfter = try environment.duration("PSYNC_MONITOR_FORGET_AFTER") ?? forgetAfter
         metricsInterval = try environment.duration("PSYNC_MONITOR_METRICS_INTERVAL") ?? metricsInterval

@@ -353,6 +353,7 @@ enum ManifestSettings {
         "PSYNC_<BROKER>_KEY_ID": "only with PSYNC_<BROKER>_KEY",
         // Monitor.
         "PSYNC_MONITOR_PUBLIC_URL": "the address a request came in on; production-common sets the Ingress's",
+        "PSYNC_MONITOR_TRUSTED_PROXIES": "none: X-Forwarded-For ignored (no proxy in front); production-common names the ingress controller's pods",
         "PSYNC_MONITOR_SECURE_COOKIE": "off for plain HTTP (local port-forward); production-common turns it on",
         "PSYNC_MONITOR_SESSION_TTL": "12 h", "PSYNC_MONITOR_SESSION_IDLE_TIMEOUT": "30 min", "PSYNC_MONITOR_EVENTS_RECHECK": "5 s",
         "PSYNC_MONITOR_LOGIN_ATTEMPTS": "10", "PSYNC_MONITOR_LOGIN_WINDOW": "5 min", "PSYNC_MONITOR_LOST_AFTER": "10 s",

@@ -36,6 +36,38 @@ struct MonitorLoginTests {
         await stack.stop()
     }
 
+    @Test("behind a trusted proxy the limit counts the client it forwards; from an untrusted peer X-Forwarded-For changes nothing")
+    func throttleBehindProxy() async throws {
+        let stack = try await Stack.start()
+        // The test's requests come from 127.0.0.1: as the ingress controller's would.
+        try await stack.launch(
+            "psync-monitor",
+            environment: ["PSYNC_MONITOR_LOGIN_ATTEMPTS": "2", "PSYNC_MONITOR_LOGIN_WINDOW": "30s", "PSYNC_MONITOR_TRUSTED_PROXIES": "127.0.0.1"])
+        func login(_ token: String, from client: String) async throws -> Int {
+            try await stack.monitorRequest("POST", "/login", form: ["token": token], headers: [("X-Forwarded-For", client)]).status
+        }
+        #expect(try await login("guess-1-0123456789abcdef", from: "203.0.113.5") == 401)
+        #expect(try await login("guess-2-0123456789abcdef", from: "203.0.113.5") == 401)
+        #expect(try await login(Stack.adminToken, from: "203.0.113.5") == 429, "the guessing client is limited")
+        #expect(try await login(Stack.adminToken, from: "203.0.113.6") == 303, "everyone else behind the proxy still logs in")
+        // A client cannot escape by naming another address on the left: the proxy appends the real one.
+        #expect(try await login(Stack.adminToken, from: "198.51.100.1, 203.0.113.5") == 429)
+        await stack.stop()
+
+        let direct = try await Stack.start()
+        try await direct.launch("psync-monitor", environment: ["PSYNC_MONITOR_LOGIN_ATTEMPTS": "2", "PSYNC_MONITOR_LOGIN_WINDOW": "30s"])
+        for attempt in 1...2 {
+            let status = try await direct.monitorRequest(
+                "POST", "/login", form: ["token": "guess-\(attempt)-0123456789abcdef"], headers: [("X-Forwarded-For", "203.0.113.\(attempt)")]
+            ).status
+            #expect(status == 401)
+        }
+        let spoofed = try await direct.monitorRequest(
+            "POST", "/login", form: ["token": Stack.adminToken], headers: [("X-Forwarded-For", "198.51.100.77")])
+        #expect(spoofed.status == 429, "without trusted proxies the header is ignored: the peer is limited")
+        await direct.stop()
+    }
+
     /// `next` values that must never survive a login (each as the form posts it, already URL-decoded once).
     static let badNext = [
         "/\t/evil.example", "//evil.example", "/\\evil.example", "\\/evil.example", "https://evil.example/", "javascript:alert(1)",

@@ -15,13 +15,20 @@ struct LoginRoutes {
     let sessions: SessionStore
     let tokens: TokenSet
     let throttle: LoginThrottle
+    let proxies: TrustedProxies
     let logger: Logger
+
+    /// The address a login is counted under (through trusted proxies, the client they name).
+    private func address(_ request: Request, _ context: ServiceRequestContext) -> String {
+        proxies.client(peer: context.clientAddress, forwardedFor: request.headers[values: Self.forwardedFor]) ?? "unknown"
+    }
+    static let forwardedFor = HTTPField.Name("x-forwarded-for")!
 
     func register(on router: Router<ServiceRequestContext>) {
         router.get("/login") { request, context -> Response in
             let next = SafeNext.path(request.uri.queryParameters.get("next").map { String($0) })
             guard let ticket = request.uri.queryParameters.get("ticket") else { return PageResponses.html(LoginPage.render(next: next)) }
-            let address = context.clientAddress ?? "unknown"
+            let address = address(request, context)
             if let wait = await throttle.retryAfter(address) { return Self.throttled(next: next, wait: wait) }
             guard let started = try await sessions.redeem(ticket: String(ticket)) else {
                 await throttle.failed(address)
@@ -35,7 +42,7 @@ struct LoginRoutes {
             let body = try await request.body.collect(upTo: 16 << 10)
             let form = ParameterDecoder.parse(query: String(buffer: body))
             let next = SafeNext.path(form["next"]?.first)
-            let address = context.clientAddress ?? "unknown"
+            let address = address(request, context)
             if let wait = await throttle.retryAfter(address) { return Self.throttled(next: next, wait: wait) }
             let token = (form["token"]?.first ?? "").trimmingCharacters(in: " ")
             guard let scope = tokens.principal(of: token)?.scope, scope.isPerson else {

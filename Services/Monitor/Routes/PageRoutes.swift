@@ -13,6 +13,7 @@ struct PageRoutes {
     let sessions: SessionStore
     let tokens: TokenSet
     let throttle: LoginThrottle
+    let proxies: TrustedProxies
     let logger: Logger
 
     func register(on router: Router<ServiceRequestContext>) {
@@ -72,7 +73,7 @@ struct PageRoutes {
             _ = try await actions.retryAll()
             return "/dead-letters"
         }
-        LoginRoutes(sessions: sessions, tokens: tokens, throttle: throttle, logger: logger).register(on: router)
+        LoginRoutes(sessions: sessions, tokens: tokens, throttle: throttle, proxies: proxies, logger: logger).register(on: router)
     }
 
     static func id(_ context: ServiceRequestContext) throws -> Int { try PageRouter.id(context) }

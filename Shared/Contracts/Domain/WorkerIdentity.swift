@@ -106,6 +106,72 @@ public struct WorkerAddressPolicy: Sendable, Equatable {
     }
 }
 
+/// The reverse proxies in front of the monitor (`PSYNC_MONITOR_TRUSTED_PROXIES`: IPv4 addresses and CIDR blocks, IPv6
+/// addresses, comma-separated; none by default). A request whose socket peer is one of them is counted, for the login
+/// limit, as coming from the right-most `X-Forwarded-For` address that is not one of them; from anyone else the header is
+/// ignored, so a client cannot choose the address it is counted under. A header that is too long, has too many hops or
+/// a hop that is not an address counts as the peer itself.
+public struct TrustedProxies: Sendable, Equatable {
+    let blocks: [WorkerAddressPolicy.Block]
+    let ipv6: Set<String>
+    /// The most of `X-Forwarded-For` read: hops, and bytes of all its values together.
+    static let maximumHops = 32
+    static let maximumBytes = 2048
+
+    public static let none = TrustedProxies(blocks: [], ipv6: [])
+
+    /// The proxies a setting names, or why it cannot be read; `nil` or empty means none.
+    public static func parse(_ setting: String?) throws(WorkerAddressPolicyError) -> TrustedProxies {
+        guard let setting, !setting.trimmingWhitespace.isEmpty else { return .none }
+        var blocks: [WorkerAddressPolicy.Block] = []
+        var ipv6: Set<String> = []
+        for item in setting.split(separator: ",").map({ String($0).trimmingWhitespace.lowercased() }) where !item.isEmpty {
+            if let slash = item.firstIndex(of: "/") {
+                guard let base = WorkerAddressPolicy.ipv4(String(item[..<slash])), let bits = Int(item[item.index(after: slash)...]),
+                    (0...32).contains(bits)
+                else {
+                    throw WorkerAddressPolicyError(
+                        message: "PSYNC_MONITOR_TRUSTED_PROXIES entry '\(item.prefix(64))' is not an IPv4 block such as 10.0.0.0/8")
+                }
+                blocks.append(.init(base: base, bits: bits))
+            } else if let address = WorkerAddressPolicy.ipv4(item) {
+                blocks.append(.init(base: address, bits: 32))
+            } else if Self.isIPv6(item) {
+                ipv6.insert(item)
+            } else {
+                throw WorkerAddressPolicyError(message: "PSYNC_MONITOR_TRUSTED_PROXIES entry '\(item.prefix(64))' is not an IP address or IPv4 block")
+            }
+        }
+        return TrustedProxies(blocks: blocks, ipv6: ipv6)
+    }
+
+    /// Whether `address` is one of the proxies.
+    public func contains(_ address: String) -> Bool {
+        let lowered = address.lowercased()
+        if let value = WorkerAddressPolicy.ipv4(lowered) { return blocks.contains { $0.contains(value) } }
+        return ipv6.contains(lowered)
+    }
+
+    /// The address a request is counted under: its peer, or through trusted proxies the client they name.
+    public func client(peer: String?, forwardedFor values: [String]) -> String? {
+        guard let peer, contains(peer), !values.isEmpty else { return peer }
+        guard values.reduce(0, { $0 + $1.utf8.count }) <= Self.maximumBytes else { return peer }
+        let hops = values.flatMap { $0.split(separator: ",") }.map { String($0).trimmingWhitespace }
+        guard hops.count <= Self.maximumHops else { return peer }
+        for hop in hops.reversed() {
+            guard WorkerAddressPolicy.ipv4(hop) != nil || Self.isIPv6(hop.lowercased()) else { return peer }
+            if !contains(hop) { return hop.lowercased() }
+        }
+        return hops.first.map { $0.lowercased() } ?? peer
+    }
+
+    /// Hex groups and colons only, at least two colons, at most 39 characters (no zone, no embedded IPv4).
+    static func isIPv6(_ text: String) -> Bool {
+        (2...39).contains(text.count) && text.filter { $0 == ":" }.count >= 2
+            && text.utf8.allSatisfy { $0 == UInt8(ascii: ":") || (48...57).contains($0) || (97...102).contains($0) }
+    }
+}
+
 /// A `PSYNC_TRUSTED_WORKER_HOSTS` entry that cannot be read.
 public struct WorkerAddressPolicyError: Error, CustomStringConvertible, Sendable {
     public let message: String
