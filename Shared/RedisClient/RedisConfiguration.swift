@@ -16,7 +16,7 @@ public struct RedisConfiguration: Sendable, CustomStringConvertible {
         }
     }
 
-    /// Where the server listens (with sentinels: where to try first; the sentinels' answer wins).
+    /// Where the server listens; not used when `sentinels` are set (they say where the primary is).
     public var endpoint: Endpoint
     /// Sentinels watching the primary named `sentinelPrimary`: every connection asks them where the primary is now,
     /// so a failover needs no change of settings. Empty: connect to `endpoint` itself.

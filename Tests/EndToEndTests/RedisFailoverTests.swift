@@ -31,7 +31,6 @@ struct RedisFailoverTests {
         try await eventually(timeout: .seconds(60), "a third of the jobs to succeed before the primary dies") {
             try await stack.count("SELECT count(*)::int FROM jobs WHERE run_id = \(run) AND status = 'succeeded'") >= accounts / 3
         }
-        let oldPrimary = primary.port
         await primary.kill()
         let killedAt = ContinuousClock.now
         let doneAtKill = try await stack.count("SELECT count(*)::int FROM jobs WHERE run_id = \(run) AND status = 'succeeded'")
@@ -49,7 +48,6 @@ struct RedisFailoverTests {
         #expect(succeeded == accounts, "jobs succeeded: \(succeeded) of \(accounts)")
         #expect(synced == accounts, "lost: \(accounts - synced) accounts without a snapshot")
         #expect(snapshots == synced, "duplicated: \(snapshots - synced) extra snapshots")
-        #expect(oldPrimary != replica.port)
         // What the failover cost, for RELIABILITY.md: jobs run more than once (their result or acknowledgement was
         // written to the old primary and not yet replicated, or their gateway's connection broke mid-write).
         let rerun = try await stack.count("SELECT count(*)::int FROM jobs WHERE run_id = \(run) AND attempts > 1")

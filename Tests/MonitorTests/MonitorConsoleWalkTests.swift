@@ -13,14 +13,21 @@ import Testing
 struct MonitorConsoleWalkTests {
     static let folder = MonitorBrowserTests.outputFolder() + "/console"
 
-    @Test("an admin creates a user, portfolio, account and schedule with the forms, seals credentials, syncs, pauses, runs and deletes; all audited")
-    func adminWalk() async throws {
+    /// Everything the console's pages call: brokersim, dispatcher, scheduler, a SANDBOX gateway (with `gateway`'s
+    /// settings), then the monitor, started last so it gets every service's address.
+    static func consoleStack(gateway: [String: String] = [:]) async throws -> Stack {
         let stack = try await Stack.start(["PSYNC_RUN_SWEEP_INTERVAL": "200ms"])
         try await stack.launch("psync-brokersim")
         try await stack.launch("psync-dispatcher")
         try await stack.launch("psync-scheduler")
-        try await stack.launchGateway("SANDBOX")
+        try await stack.launchGateway("SANDBOX", environment: gateway)
         try await stack.launch("psync-monitor")
+        return stack
+    }
+
+    @Test("an admin creates a user, portfolio, account and schedule with the forms, seals credentials, syncs, pauses, runs and deletes; all audited")
+    func adminWalk() async throws {
+        let stack = try await Self.consoleStack()
         let base = try stack.monitorURL
         let admin = try stack.admin
         let browser = try await HeadlessBrowser.launch()
@@ -158,12 +165,7 @@ struct MonitorConsoleWalkTests {
     @Test(
         "an admin edits, disables and enables with the forms, pauses a queue, cancels a run, retries failed jobs and discards dead letters by filter")
     func adminBulkWalk() async throws {
-        let stack = try await Stack.start(["PSYNC_RUN_SWEEP_INTERVAL": "200ms"])
-        try await stack.launch("psync-brokersim")
-        try await stack.launch("psync-dispatcher")
-        try await stack.launch("psync-scheduler")
-        try await stack.launchGateway("SANDBOX", environment: ["PSYNC_MAX_ATTEMPTS": "1"])
-        try await stack.launch("psync-monitor")
+        let stack = try await Self.consoleStack(gateway: ["PSYNC_MAX_ATTEMPTS": "1"])
         let accounts = try await stack.makeAccounts(broker: "SANDBOX", count: 3) { ["token": "bulk-walk-\($0)"] }
         let base = try stack.monitorURL
         let admin = try stack.admin
@@ -256,12 +258,7 @@ struct MonitorConsoleWalkTests {
 
     @Test("a read-only viewer sees every console page and no button that changes anything")
     func readOnlyWalk() async throws {
-        let stack = try await Stack.start(["PSYNC_RUN_SWEEP_INTERVAL": "200ms"])
-        try await stack.launch("psync-brokersim")
-        try await stack.launch("psync-dispatcher")
-        try await stack.launch("psync-scheduler")
-        try await stack.launchGateway("SANDBOX")
-        try await stack.launch("psync-monitor")
+        let stack = try await Self.consoleStack()
         _ = try await stack.makeAccounts(broker: "SANDBOX", count: 2) { ["token": "read-walk-\($0)"] }
         let started = try await stack.dispatcher.call(DispatcherAPI.startRun, StartRun(scope: .all, actions: [.holdings]))
         try await eventually(timeout: .seconds(60), "the sync to finish") {
