@@ -14,6 +14,7 @@ enum Schema {
         migration("0008_holdings_meta_as_sent.sql", PackageResources._008_holdings_meta_as_sent_sql),
         migration("0009_console_operations.sql", PackageResources._009_console_operations_sql),
         migration("0010_overview_at_scale.sql", PackageResources._010_overview_at_scale_sql),
+        migration("0011_change_feed.sql", PackageResources._011_change_feed_sql),
     ]
 
     private static func migration(_ fileName: String, _ bytes: [UInt8]) -> Migration {

@@ -10,7 +10,7 @@ public enum ServiceTokens {
 
     /// Every service identity the file lists.
     public static let services: [Principal] =
-        [Principal(.scheduler), Principal(.dispatcher), Principal(.persistence), Principal(.monitor)]
+        [Principal(.scheduler), Principal(.dispatcher), Principal(.persistence), Principal(.monitor), Principal(.webhooks)]
         + brokers.map { Principal(.gateway, broker: $0) }
 
     /// The token of `principal` (stable, so a test can call as any service).

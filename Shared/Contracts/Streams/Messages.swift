@@ -179,6 +179,8 @@ public enum EventKind: String, Codable, Sendable, CaseIterable {
     case deadLetterRetried = "deadletter.retried"
     case queuePaused = "queue.paused"
     case queueResumed = "queue.resumed"
+    /// A webhook subscription was disabled after its attempts failed for the whole window (`message` says which and why).
+    case webhookDisabled = "webhook.disabled"
 }
 
 /// Something that happened, on `psync:events` for the dispatcher and the monitor.

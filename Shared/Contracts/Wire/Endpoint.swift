@@ -69,6 +69,8 @@ public enum Scope: String, Sendable, Codable, CaseIterable, Comparable {
     case persistence
     /// psync-monitor.
     case monitor
+    /// psync-webhooks.
+    case webhooks
     /// One broker's psync-gateway replicas (the broker is part of the identity).
     case gateway
 
