@@ -6,7 +6,7 @@ import RPC
 import TestSupport
 import Testing
 
-@Suite("Monitor: webhook pages, their forms, read-only viewers, and add without psync-webhooks")
+@Suite("Monitor: webhook pages, their forms, read-only viewers, and adding through psync-webhooks (or without it)")
 struct MonitorWebhookTests {
     /// Two subscriptions stored as psync-webhooks stores them, each with a delivery that was attempted: `active` got a 500
     /// then a 200; `failing` got 503s for longer than the window and was disabled.
@@ -150,6 +150,49 @@ struct MonitorWebhookTests {
         #expect(add.status == 503 && add.text.contains("PSYNC_WEBHOOKS_URL"))
         #expect(try await post("/webhooks/\(failing.id)/test").status == 503)
         #expect(try await persistence.call(PersistenceAPI.listWebhooks, ListWebhooks()).items.map(\.id) == [failing.id])
+        await stack.stop()
+    }
+
+    @Test("with PSYNC_WEBHOOKS_URL the add form goes to psync-webhooks: the secret is shown once, a refusal by its field")
+    func addThroughWebhooks() async throws {
+        let stack = try await Stack.start()
+        let secret = "whsec_" + String(repeating: "7e", count: 32)
+        let now = Date()
+        let subscription = WebhookSubscription(
+            id: 41, url: "https://receiver.example.com/new", eventTypes: [.runFinished], portfolioID: nil, userID: nil, description: nil,
+            status: .active, failingSince: nil, disabledAt: nil, disabledReason: nil, pending: 0, createdAt: now, updatedAt: now)
+        let accepting = try RecordingServer(
+            body: String(decoding: try JSONCoding.encode(WebhookAdded(subscription: subscription, secret: secret)), as: UTF8.self))
+        defer { accepting.stop() }
+        let monitor = try await stack.launch("psync-monitor", environment: ["PSYNC_WEBHOOKS_URL": accepting.baseURL])
+        let admin = try await stack.monitorLogin(token: Stack.adminToken)
+        let form = try await stack.monitorRequest("GET", "/webhooks/new", cookie: admin.cookie)
+        #expect(form.status == 200 && form.text.contains("name=\"eventTypes\" value=\"run.finished\""))
+        let added = try await stack.monitorRequest(
+            "POST", "/webhooks/new", cookie: admin.cookie,
+            form: ["csrf": admin.csrf, "url": "https://receiver.example.com/new", "eventTypes": "run.finished", "description": "ops"])
+        #expect(added.status == 200 && added.text.contains("<pre id=\"webhook-secret\">\(secret)</pre>") && added.header("Location") == nil)
+        let sent = try #require(accepting.requests.first)
+        #expect(sent.hasPrefix("POST /v1/webhooks ") && sent.contains("\"run.finished\"") && sent.contains("\"description\":\"ops\""))
+        #expect(sent.contains(ServiceTokens.token(Principal(.monitor))))
+        let list = try await stack.monitorRequest("GET", "/webhooks", cookie: admin.cookie)
+        #expect(list.text.contains("id=\"new-webhook\"") && !list.text.contains(secret))
+        #expect(!monitor.child.output().contains(secret))
+        await monitor.child.stop()
+
+        let refusal = ErrorEnvelope(error: .unprocessable("url points at a private address (10.0.0.5), which the egress rules refuse", field: "url"))
+        let refusing = try RecordingServer(status: 422, body: String(decoding: try JSONCoding.encode(refusal), as: UTF8.self))
+        defer { refusing.stop() }
+        try await stack.launch("psync-monitor", environment: ["PSYNC_WEBHOOKS_URL": refusing.baseURL])
+        let again = try await stack.monitorLogin(token: Stack.adminToken)
+        let refused = try await stack.monitorRequest(
+            "POST", "/webhooks/new", cookie: again.cookie,
+            form: ["csrf": again.csrf, "url": "http://10.0.0.5/hook", "eventTypes": "holdings.changed"])
+        #expect(refused.status == 422 && refused.text.contains("data-field=\"url\""))
+        #expect(refused.text.contains("which the egress rules refuse") && refused.text.contains("value=\"http://10.0.0.5/hook\""))
+        let empty = try await stack.monitorRequest(
+            "POST", "/webhooks/new", cookie: again.cookie, form: ["csrf": again.csrf, "url": "https://a.example"])
+        #expect(empty.status == 422 && empty.text.contains("data-field=\"eventTypes\"") && refusing.requests.count == 1)
         await stack.stop()
     }
 }
