@@ -103,6 +103,25 @@ struct MonitorWebhookTests {
             #expect(response.status == 403, "\(path)")
         }
         #expect(try await stack.admin.call(PersistenceAPI.getWebhook, ByID(id: active.id)).status == .active)
+
+        // A subscription disabled while a page is open: the event reaches /events, and pages refresh on it.
+        #expect(list.text.contains("'deadletter','account','webhook'"))
+        _ = try await stack.admin.call(PersistenceAPI.updateWebhook, UpdateWebhook(id: failing.id, status: .active))
+        let webhooks = try stack.persistence(as: Principal(.webhooks))
+        let claimed = try await webhooks.call(
+            PersistenceAPI.claimWebhookDeliveries, ClaimWebhookDeliveries(worker: "hooks-2", limit: 10, leaseSeconds: 30))
+        let stale = try #require(claimed.first { $0.subscriptionID == failing.id })
+        async let stream = EventStreamReader.read(url: try stack.monitorURL, path: "/events", token: Stack.readToken, for: .seconds(3))
+        try await Task.sleep(for: .milliseconds(800))  // let the stream open before something happens
+        let outcome = RecordWebhookAttempts.Outcome(
+            deliveryID: stale.deliveryID, attempt: stale.attempt, startedAt: Date().addingTimeInterval(-7200), durationMilliseconds: 9,
+            statusCode: nil, error: "connection refused", result: .retry, nextAttemptAt: Date().addingTimeInterval(60))
+        let recorded = try await webhooks.call(
+            PersistenceAPI.recordWebhookAttempts, RecordWebhookAttempts(worker: "hooks-2", outcomes: [outcome], disableAfterSeconds: 3600))
+        #expect(recorded.disabledSubscriptions == [failing.id])
+        let received = try await stream
+        #expect(received.contains("event: webhook") && received.contains("\"kind\":\"webhook.disabled\""), "\(received.prefix(600))")
+        #expect(received.contains("webhook \(failing.id) (down.example.org) disabled: every attempt failed since"))
         await stack.stop()
     }
 
