@@ -169,7 +169,7 @@ struct WebhookStoreTests {
         #expect(again.map(\.deliveryID) == [head.deliveryID] && again[0].attempt == 2 && again[0].firstAttemptAt != nil)
         let stale = try await Self.record(webhooks, [Self.outcome(head, .delivered, status: 200)])
         #expect(stale.stored == 0)
-        #expect(try await webhooks.call(PersistenceAPI.getWebhookDelivery, ByID(id: head.deliveryID)).delivery.status == .pending)
+        #expect(try await fixture.admin.call(PersistenceAPI.getWebhookDelivery, ByID(id: head.deliveryID)).delivery.status == .pending)
 
         // Retry: still the line's head, so the second event waits; delivered: the second becomes claimable.
         _ = try await Self.record(webhooks, [Self.outcome(again[0], .retry, status: 500)], worker: "w2")
@@ -179,7 +179,7 @@ struct WebhookStoreTests {
         let next = try await Self.claim(webhooks)
         #expect(next.map(\.event.sequence) == [second])
 
-        let detail = try await webhooks.call(PersistenceAPI.getWebhookDelivery, ByID(id: head.deliveryID))
+        let detail = try await fixture.admin.call(PersistenceAPI.getWebhookDelivery, ByID(id: head.deliveryID))
         #expect(detail.delivery.status == .delivered && detail.delivery.attempts == 3 && detail.delivery.lastStatusCode == 204)
         #expect(detail.attempts.map(\.attempt) == [2, 3] && detail.attempts.map(\.statusCode) == [500, 204] && detail.attempts[0].worker == "w2")
         let log = try await fixture.admin.call(PersistenceAPI.listWebhookDeliveries, ListWebhookDeliveries(id: subscription.id, status: .delivered))
@@ -189,7 +189,7 @@ struct WebhookStoreTests {
 
         // Failed ends the line's head too.
         _ = try await Self.record(webhooks, [Self.outcome(next[0], .failed, error: "refused by the egress rules")])
-        #expect(try await webhooks.call(PersistenceAPI.getWebhookDelivery, ByID(id: next[0].deliveryID)).delivery.status == .failed)
+        #expect(try await fixture.admin.call(PersistenceAPI.getWebhookDelivery, ByID(id: next[0].deliveryID)).delivery.status == .failed)
 
         // Many lines, two claimers at once: no delivery is handed to both.
         let many = try await fixture.makeAccounts(40).2

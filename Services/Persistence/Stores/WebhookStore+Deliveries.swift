@@ -10,7 +10,7 @@ extension WebhookStore {
         d.last_status_code, d.last_error, d.last_duration_ms, d.created_at
         """
 
-    /// The event of delivery `d`, as `PostgresRow.feedEvent()` reads it.
+    /// The event of delivery `d`, as `PostgresRow.claimedEvent()` reads it.
     static let eventColumns: SQL = """
         e.id::text AS event_id, e.seq AS event_seq, e.type AS event_type, e.version AS event_version, e.created_at AS event_created_at, \
         e.account_id AS event_account_id, e.portfolio_id AS event_portfolio_id, e.user_id AS event_user_id, \
@@ -116,7 +116,7 @@ extension WebhookStore {
                     deliveryID: try row.decode(named: "delivery_id"), subscriptionID: try row.decode(named: "subscription_id"),
                     url: try row.decode(named: "url"), sealedSecret: try row.decode(named: "secret_sealed"),
                     attempt: try row.decode(named: "attempts"),
-                    firstAttemptAt: try row.decode(named: "previous_first_attempt_at"), event: try row.feedEvent())
+                    firstAttemptAt: try row.decode(named: "previous_first_attempt_at"), event: try row.claimedEvent())
             }
         }
         return rows

@@ -211,8 +211,8 @@ extension PostgresRow {
         )
     }
 
-    /// The feed event selected with `WebhookStore.eventColumns`.
-    func feedEvent() throws -> FeedEvent {
+    /// The feed event of a claimed delivery, selected with `WebhookStore.eventColumns`.
+    func claimedEvent() throws -> FeedEvent {
         FeedEvent(
             id: try decode(named: "event_id"),
             sequence: try decode(named: "event_seq"),
