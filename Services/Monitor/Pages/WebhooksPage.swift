@@ -41,6 +41,13 @@ enum WebhooksPage {
         return parts.isEmpty ? "<span class=\"muted\">every account</span>" : parts.joined(separator: ", ")
     }
 
+    /// Why an administrator sees no "New webhook" or "Send test": the monitor does not know where psync-webhooks is.
+    static func unconfigured(_ viewer: Viewer) -> String {
+        guard viewer.canAct else { return "" }
+        return
+            "<span class=\"muted\" id=\"webhooks-unconfigured\">Adding and testing webhooks need psync-webhooks: set PSYNC_WEBHOOKS_URL on the monitor.</span>"
+    }
+
     static func statusFilter(_ path: String, _ current: String?, _ values: [String]) -> String {
         let options = ([""] + values).map { value in
             "<option value=\"\(value)\"\(value == (current ?? "") ? " selected" : "")>\(value.isEmpty ? "any" : value)</option>"
@@ -68,7 +75,7 @@ enum WebhooksPage {
             rows.isEmpty
             ? "<p class=\"muted\">\(status == nil ? "no webhooks yet" : "no webhook is \(status!.rawValue)")</p>"
             : "<table id=\"webhooks\"><thead><tr>\(headers.map { "<th>\($0)</th>" }.joined())</tr></thead><tbody>\n\(rows.joined(separator: "\n"))\n</tbody></table>"
-        let add = canAdd ? ConsoleParts.adminLink(viewer, "/webhooks/new", "New webhook", id: "new-webhook") : ""
+        let add = canAdd ? ConsoleParts.adminLink(viewer, "/webhooks/new", "New webhook", id: "new-webhook") : unconfigured(viewer)
         return add + statusFilter("/webhooks", status?.rawValue, WebhookSubscription.Status.allCases.map(\.rawValue)) + table
             + ConsoleParts.pager("/webhooks", query: ConsoleParts.encode([("status", status?.rawValue)]), current: cursor, next: page.nextCursor)
     }
@@ -93,7 +100,7 @@ enum WebhooksPage {
                 subscription.status == .active
                 ? viewer.actionForm("/webhooks/\(id)/disable", label: "Disable", confirm: "Stop sending to this webhook?")
                 : viewer.actionForm("/webhooks/\(id)/enable", label: "Enable")
-            let test = canTest ? viewer.actionForm("/webhooks/\(id)/test", label: "Send test") : ""
+            let test = canTest ? viewer.actionForm("/webhooks/\(id)/test", label: "Send test") : unconfigured(viewer)
             actions =
                 "<div class=\"actions\" id=\"webhook-actions\">\(toggle)\(test)"
                 + ConsoleParts.adminLink(viewer, "/webhooks/\(id)/delete", "Delete…", id: "delete") + "</div>"
