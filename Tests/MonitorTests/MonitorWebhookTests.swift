@@ -172,7 +172,7 @@ struct MonitorWebhookTests {
         await stack.stop()
     }
 
-    @Test("with PSYNC_WEBHOOKS_URL the add form goes to psync-webhooks: the secret is shown once, a refusal by its field")
+    @Test("with PSYNC_WEBHOOKS_URL add and send test go to psync-webhooks: the secret is shown once, a refusal by its field, the test result")
     func addThroughWebhooks() async throws {
         let stack = try await Stack.start()
         let secret = "whsec_" + String(repeating: "7e", count: 32)
@@ -212,6 +212,16 @@ struct MonitorWebhookTests {
         let empty = try await stack.monitorRequest(
             "POST", "/webhooks/new", cookie: again.cookie, form: ["csrf": again.csrf, "url": "https://a.example"])
         #expect(empty.status == 422 && empty.text.contains("data-field=\"eventTypes\"") && refusing.requests.count == 1)
+        await stack.running("psync-monitor")[0].child.stop()
+
+        let result = WebhookTestResult(statusCode: 204, durationMilliseconds: 87, error: nil, delivered: true)
+        let testing = try RecordingServer(body: String(decoding: try JSONCoding.encode(result), as: UTF8.self))
+        defer { testing.stop() }
+        try await stack.launch("psync-monitor", environment: ["PSYNC_WEBHOOKS_URL": testing.baseURL])
+        let third = try await stack.monitorLogin(token: Stack.adminToken)
+        let tested = try await stack.monitorRequest("POST", "/webhooks/41/test", cookie: third.cookie, form: ["csrf": third.csrf])
+        #expect(tested.status == 200 && tested.text.contains("<span id=\"test-result\"><span class=\"badge ok\">delivered</span>"))
+        #expect(tested.text.contains("87 ms") && testing.requests.first?.hasPrefix("POST /v1/webhooks/41/test ") == true)
         await stack.stop()
     }
 }
