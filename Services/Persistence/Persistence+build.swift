@@ -82,6 +82,7 @@ func buildPersistence(_ configuration: PersistenceConfiguration, metrics: Metric
     // Every second: gateways measure the results stream's length for backpressure, so acknowledged entries go soon.
     app.addService(StreamTrimmer(redis: redis, streams: [StreamNames.results], retained: [deadLetters], interval: .seconds(1), logger: logger))
     app.addService(RetentionService(pool: postgres, days: configuration.retentionDays, interval: configuration.retentionInterval, logger: logger))
+    app.addService(ReauthWarningService(pool: postgres, interval: configuration.reauthWarningInterval, logger: logger))
     app.onShutdown {
         redis.close()
         postgres.close()

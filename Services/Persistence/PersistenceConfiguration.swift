@@ -19,6 +19,8 @@ struct PersistenceConfiguration: Sendable {
     var retentionDays = 90
     /// How often the retention purge runs (`PSYNC_RETENTION_INTERVAL`).
     var retentionInterval: Duration = .seconds(3600)
+    /// How often logins ending before their account's next scheduled run are looked for (`PSYNC_REAUTH_WARNING_INTERVAL`).
+    var reauthWarningInterval: Duration = .seconds(60)
     /// Dead letters kept at most, newest first, whatever their age (`PSYNC_DEAD_LETTER_MAX`); older ones go after
     /// `retentionDays`.
     var deadLetterMaximum = 100_000
@@ -42,6 +44,7 @@ struct PersistenceConfiguration: Sendable {
         maxDeliveries = try environment.int("PSYNC_MAX_DELIVERIES", in: 1...100) ?? maxDeliveries
         retentionDays = try environment.int("PSYNC_RETENTION_DAYS", in: 1...36500) ?? retentionDays
         retentionInterval = try environment.duration("PSYNC_RETENTION_INTERVAL") ?? retentionInterval
+        reauthWarningInterval = try environment.duration("PSYNC_REAUTH_WARNING_INTERVAL") ?? reauthWarningInterval
         deadLetterMaximum = try environment.int("PSYNC_DEAD_LETTER_MAX", in: 100...10_000_000) ?? deadLetterMaximum
         postgresStatementTimeout = try environment.duration("PSYNC_POSTGRES_STATEMENT_TIMEOUT") ?? postgresStatementTimeout
         postgresLeaseTimeout = try environment.duration("PSYNC_POSTGRES_LEASE_TIMEOUT") ?? postgresLeaseTimeout

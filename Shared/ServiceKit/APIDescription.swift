@@ -96,8 +96,33 @@ public enum OpenAPIDocument {
                 "403": response("a service's token may not read this document", errorSchema),
             ]),
         ])
+        // The change feed's events, one versioned schema each, and the webhook requests that carry them.
+        var schemas: [String: JSONValue] = ["ErrorEnvelope": errorSchema]
+        var webhooks: [String: JSONValue] = [:]
+        for type in FeedEventType.allCases {
+            schemas[type.schemaName] = type.schema
+            webhooks[type.rawValue] = .object([
+                "post": .object([
+                    "summary": .string("`\(type.rawValue)` to a webhook subscription (signed: see the Psync-Signature header)"),
+                    "parameters": .array(
+                        [
+                            WebhookHeaders.signature, WebhookHeaders.eventID, WebhookHeaders.eventType, WebhookHeaders.deliveryID,
+                            WebhookHeaders.attempt,
+                        ]
+                        .map { .object(["name": .string($0), "in": "header", "required": .bool(true), "schema": .object(["type": "string"])]) }),
+                    "requestBody": .object([
+                        "required": .bool(true),
+                        "content": .object([
+                            "application/json": .object(["schema": .object(["$ref": .string("#/components/schemas/\(type.schemaName)")])])
+                        ]),
+                    ]),
+                    "responses": .object(["2XX": .object(["description": "received; any other answer is retried"])]),
+                ])
+            ])
+        }
         return .object([
             "openapi": "3.1.0",
+            "webhooks": .object(webhooks),
             "info": .object(["title": .string(service), "version": .string(version)]),
             "security": [.object(["bearer": []])],
             "components": .object([
@@ -108,7 +133,7 @@ public enum OpenAPIDocument {
                             "A person's read or admin token, or a service's own token (PSYNC_SERVICE_TOKEN_FILE); x-psync-scopes lists who may call each operation.",
                     ])
                 ]),
-                "schemas": .object(["ErrorEnvelope": errorSchema]),
+                "schemas": .object(schemas),
             ]),
             "paths": .object(paths.mapValues { .object($0) }),
         ])

@@ -14,6 +14,7 @@ enum AdminCommands {
         PositionsCommand.self,
         TotalsCommand.self,
         TransactionsCommand.self,
+        ChangesCommand.self,
         ScheduleCommand.self,
         RunsCommand.self,
         JobsCommand.self,

@@ -36,6 +36,10 @@ enum Columns {
         j.id, j.run_id, j.account_id, j.portfolio_id, j.broker_code, j.action, j.status, j.attempts, j.last_error, j.error_kind, \
         j.worker, j.queued_at, j.started_at, j.finished_at, j.next_attempt_at, j.note
         """
+    static let feedEvent: SQL = """
+        e.seq, e.id::text AS id, e.type, e.version, e.created_at, e.account_id, e.portfolio_id, e.user_id, e.broker_code, e.run_id, \
+        e.data::text AS data
+        """
     static let schedule: SQL = """
         sc.id, sc.name, sc.kind, sc.every_seconds, sc.cron, sc.time_zone, sc.run_at, sc.scope_kind, sc.scope_id, sc.actions, sc.enabled, \
         sc.misfire_policy, sc.last_run_at, sc.total_run_count, sc.next_run_at, sc.version, sc.created_at, sc.updated_at
@@ -113,6 +117,15 @@ extension PostgresRow {
         BrokerType(
             code: try decode(named: "code"), name: try decode(named: "name"), enabled: try decode(named: "enabled"),
             capabilities: try decode([String].self, named: "capabilities").compactMap(BrokerCapability.init(rawValue:)))
+    }
+
+    /// A feed event selected with `Columns.feedEvent`.
+    func feedEvent() throws -> FeedEvent {
+        FeedEvent(
+            id: try decode(named: "id"), sequence: try decode(named: "seq"), type: try enumeration(FeedEventType.self, named: "type"),
+            version: try decode(named: "version"), createdAt: try decode(named: "created_at"), accountID: try decode(named: "account_id"),
+            portfolioID: try decode(named: "portfolio_id"), userID: try decode(named: "user_id"), brokerCode: try decode(named: "broker_code"),
+            runID: try decode(named: "run_id"), data: try json(named: "data") ?? .null)
     }
 
     func holding() throws -> Holding {

@@ -81,6 +81,8 @@ struct PersistenceRoutes {
     }
 
     private func registerQueries(on router: Router<ServiceRequestContext>) {
+        let feed = FeedStore(pool: pool)
+        router.on(PersistenceAPI.feed) { request, _ in try await feed.list(request) }
         router.on(PersistenceAPI.accountHoldings) { request, _ in try await holdings.account(request.id) }
         router.on(PersistenceAPI.portfolioHoldings) { request, _ in try await holdings.portfolio(request.id) }
         router.on(PersistenceAPI.accountPositions) { request, _ in try await holdings.account(request.id, kind: .positions) }

@@ -251,6 +251,7 @@ struct RunStore: Sendable {
                 """
             )
             let run = try connection.query("SELECT \(Columns.run) FROM runs r WHERE r.id = \(id)").first!.run()
+            if !finished.isEmpty { try FeedWriter.write([FeedWriter.Entry(RunFinished(run), runID: id)], on: connection) }
             return RunCompletion(run: run, recomputedPortfolios: portfolios, finishedNow: !finished.isEmpty)
         }
         if completion.finishedNow {

@@ -86,7 +86,7 @@ struct TransactionStore: Sendable {
             ],
             rows: rows
         )
-        return try connection.execute(
+        let written = try connection.query(
             """
             INSERT INTO transactions (account_id, external_id, kind, symbol, exchange, isin, quantity, price, amount, currency, occurred_at,
                 multiplier, meta)
@@ -96,7 +96,36 @@ struct TransactionStore: Sendable {
             ON CONFLICT (account_id, external_id) DO UPDATE SET kind = excluded.kind, symbol = excluded.symbol, exchange = excluded.exchange,
                 isin = excluded.isin, quantity = excluded.quantity, price = excluded.price, amount = excluded.amount,
                 currency = excluded.currency, occurred_at = excluded.occurred_at, multiplier = excluded.multiplier, meta = excluded.meta, updated_at = now()
+            RETURNING account_id, external_id, (xmax = 0) AS inserted
             """
         )
+        try recordAdded(written.filter { try $0.decode(Bool.self, named: "inserted") }, from: batches, on: connection)
+        return written.count
+    }
+
+    /// Writes a `transactions.added` event per account for the transactions stored for the first time, oldest first.
+    private static func recordAdded(
+        _ inserted: [PostgresRow], from batches: [(accountID: Int, batch: TransactionsBatch)], on connection: isolated PostgresConnection
+    ) throws {
+        guard !inserted.isEmpty else { return }
+        var added: [Int: Set<String>] = [:]
+        for row in inserted { added[try row.decode(Int.self, named: "account_id"), default: []].insert(try row.decode(named: "external_id")) }
+        var entries: [FeedWriter.Entry] = []
+        for (accountID, externalIDs) in added.sorted(by: { $0.key < $1.key }) {
+            // The last report of a transaction in the batch is the one stored (as the upsert's DISTINCT ON picks it).
+            var latest: [String: BrokerTransaction] = [:]
+            for (batchAccount, batch) in batches where batchAccount == accountID {
+                for transaction in batch.transactions where externalIDs.contains(transaction.externalID) {
+                    latest[transaction.externalID] = transaction
+                }
+            }
+            let transactions = latest.values.sorted { ($0.occurredAt, $0.externalID) < ($1.occurredAt, $1.externalID) }
+            // At most 500 a event, so a statement import of years does not make one huge delivery.
+            for start in stride(from: 0, to: transactions.count, by: 500) {
+                let part = Array(transactions[start..<min(start + 500, transactions.count)])
+                entries.append(try FeedWriter.Entry(TransactionsAdded(transactions: part), accountID: accountID))
+            }
+        }
+        try FeedWriter.write(entries, on: connection)
     }
 }

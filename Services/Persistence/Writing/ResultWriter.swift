@@ -189,6 +189,10 @@ struct ResultWriter: Sendable {
     private static func markFailedAccounts(_ failures: [JobResult], on connection: isolated PostgresConnection, changes: inout Changes) throws {
         guard !failures.isEmpty else { return }
         let reauth = failures.filter { $0.failureKind == .auth }
+        // Locked in id order first: the status before the update tells a new refusal from one already known.
+        let accountIDs = Set(failures.map(\.accountID)).sorted()
+        let was = try connection.query("SELECT id, status FROM broker_accounts WHERE id = ANY(\(accountIDs)) ORDER BY id FOR UPDATE")
+            .reduce(into: [Int: String]()) { was, row in was[try row.decode(Int.self, named: "id")] = try row.decode(String.self, named: "status") }
         let rows = try connection.query(
             """
             UPDATE broker_accounts a SET last_error = u.error, updated_at = now(),
@@ -200,11 +204,17 @@ struct ResultWriter: Sendable {
             """
         )
         let reauthIDs = Set(reauth.map(\.accountID))
+        var entries: [FeedWriter.Entry] = []
         for row in rows where try row.decode(String.self, named: "status") == "reauth_required" {
             let id: Int = try row.decode(named: "id")
             guard reauthIDs.contains(id) else { continue }
-            changes.reauthAccounts.append((id, try row.decode(named: "broker_code"), reauth.first { $0.accountID == id }?.error))
+            let message = reauth.last { $0.accountID == id }?.error
+            changes.reauthAccounts.append((id, try row.decode(named: "broker_code"), message))
+            if was[id] == "active", !entries.contains(where: { $0.accountID == id }) {
+                entries.append(try FeedWriter.Entry(AccountReauthRequired(message: message.map { String($0.prefix(500)) }), accountID: id))
+            }
         }
+        try FeedWriter.write(entries, on: connection)
     }
 
     /// Adds ended jobs to their run's counts and their portfolio's progress; notes portfolios and runs whose jobs all ended.

@@ -68,15 +68,30 @@ enum SnapshotInsert {
         let holdingsIDs = stored.filter { !inputs[$0.key].positions }.map(\.value)
         let positionsIDs = stored.filter { inputs[$0.key].positions }.map(\.value)
         if !holdingsIDs.isEmpty {
-            try connection.execute(
+            // The accounts' current snapshots before they move (locked, in id order), for what changed.
+            let accountIDs = Set(stored.filter { !inputs[$0.key].positions }.map { inputs[$0.key].accountID }).sorted()
+            let previous = try connection.query(
+                "SELECT id, current_snapshot_id, current_as_of FROM broker_accounts WHERE id = ANY(\(accountIDs)) ORDER BY id FOR UPDATE"
+            ).reduce(into: [Int: (id: Int, asOf: Date)]()) { previous, row in
+                if let id = try row.decode(Int?.self, named: "current_snapshot_id"), let asOf = try row.decode(Date?.self, named: "current_as_of") {
+                    previous[try row.decode(Int.self, named: "id")] = (id, asOf)
+                }
+            }
+            let moved = try connection.query(
                 """
                 UPDATE broker_accounts a SET current_snapshot_id = s.id, current_as_of = s.as_of, last_synced_at = now(), last_error = NULL,
                     status = CASE WHEN a.status = 'reauth_required' THEN 'active' ELSE a.status END, updated_at = now()
                 FROM (SELECT DISTINCT ON (account_id) id, account_id, as_of FROM holding_snapshots WHERE id = ANY(\(holdingsIDs))
                       ORDER BY account_id, as_of DESC, id DESC) s
                 WHERE a.id = s.account_id AND (a.current_as_of IS NULL OR s.as_of >= a.current_as_of)
+                RETURNING a.id, s.id AS snapshot_id
                 """
-            )
+            ).map { (accountID: try $0.decode(Int.self, named: "id"), snapshotID: try $0.decode(Int.self, named: "snapshot_id")) }
+            let inputBySnapshot = Dictionary(uniqueKeysWithValues: stored.map { ($0.value, inputs[$0.key]) })
+            try recordChanges(
+                moved.map {
+                    (accountID: $0.accountID, input: inputBySnapshot[$0.snapshotID]!, snapshotID: $0.snapshotID, previous: previous[$0.accountID])
+                }, on: connection)
         }
         if !positionsIDs.isEmpty {
             try connection.execute(
@@ -90,6 +105,32 @@ enum SnapshotInsert {
             )
         }
         return stored
+    }
+
+    /// Writes a `holdings.changed` event for each account whose current snapshot moved to one that differs from the
+    /// one it replaced (the account's first snapshot opens every position it holds).
+    private static func recordChanges(
+        _ moves: [(accountID: Int, input: Input, snapshotID: Int, previous: (id: Int, asOf: Date)?)], on connection: isolated PostgresConnection
+    ) throws {
+        let previousIDs = moves.compactMap { $0.previous?.id }
+        var before: [Int: [Holding]] = [:]
+        if !previousIDs.isEmpty {
+            for row in try connection.query(
+                "SELECT h.snapshot_id, \(Columns.holding) FROM holdings h WHERE h.snapshot_id = ANY(\(previousIDs)) ORDER BY h.snapshot_id, h.line")
+            {
+                before[try row.decode(Int.self, named: "snapshot_id"), default: []].append(try row.holding())
+            }
+        }
+        var entries: [FeedWriter.Entry] = []
+        for move in moves.sorted(by: { $0.accountID < $1.accountID }) where move.previous?.id != move.snapshotID {
+            let diff = SnapshotDiff(before: move.previous.map { before[$0.id] ?? [] } ?? [], after: move.input.snapshot.holdings)
+            guard !diff.changes.isEmpty else { continue }
+            let payload = HoldingsChanged(
+                snapshotID: move.snapshotID, previousSnapshotID: move.previous?.id, asOf: move.input.snapshot.asOf, previousAsOf: move.previous?.asOf,
+                diff: diff)
+            entries.append(try FeedWriter.Entry(payload, accountID: move.accountID, runID: move.input.runID))
+        }
+        try FeedWriter.write(entries, on: connection)
     }
 
     /// The 16 between `account_id` and `source_snapshot_id` are `HoldingsTable`'s fields, in its order.

@@ -40,7 +40,7 @@ public struct FeedPage: Codable, Sendable, Equatable {
 
 extension PersistenceAPI {
     public static let feed = Endpoint<ListFeedEvents, FeedPage>(
-        .get, "/v1/feed", scopes: .readers.and(.monitor, .webhooks),
+        .get, "/v1/feed", scopes: .readers,
         summary: "The change feed: holdings changed, transactions added, re-auth, runs finished; oldest first"
     )
 }
@@ -346,29 +346,29 @@ extension PersistenceAPI {
         .post, "/v1/webhooks", scopes: [.webhooks], summary: "Store a subscription psync-webhooks checked and sealed"
     )
     public static let listWebhooks = Endpoint<ListWebhooks, Page<WebhookSubscription>>(
-        .get, "/v1/webhooks", scopes: .readers.and(.monitor, .webhooks), summary: "List webhook subscriptions, newest first"
+        .get, "/v1/webhooks", scopes: .readers.and(.monitor), summary: "List webhook subscriptions, newest first"
     )
     public static let getWebhook = Endpoint<ByID, WebhookSubscription>(
         .get, "/v1/webhooks/{id}", scopes: .readers.and(.monitor, .webhooks), summary: "A webhook subscription"
     )
     public static let updateWebhook = Endpoint<UpdateWebhook, WebhookSubscription>(
-        .patch, "/v1/webhooks/{id}", scopes: .administrators.and(.monitor, .webhooks),
+        .patch, "/v1/webhooks/{id}", scopes: .administrators.and(.monitor),
         summary: "Disable or re-enable a subscription, or change its event types"
     )
     public static let deleteWebhook = Endpoint<ByID, WebhookSubscription>(
-        .delete, "/v1/webhooks/{id}", scopes: .administrators.and(.monitor, .webhooks), summary: "Remove a subscription and its delivery log"
+        .delete, "/v1/webhooks/{id}", scopes: .administrators.and(.monitor), summary: "Remove a subscription and its delivery log"
     )
     public static let webhookSecret = Endpoint<ByID, SealedWebhookSecret>(
         .get, "/v1/webhooks/{id}/secret", scopes: [.webhooks], summary: "A subscription's sealed secret (psync-webhooks only)"
     )
     public static let listWebhookDeliveries = Endpoint<ListWebhookDeliveries, Page<WebhookDelivery>>(
-        .get, "/v1/webhooks/{id}/deliveries", scopes: .readers.and(.monitor, .webhooks), summary: "A subscription's deliveries, newest first"
+        .get, "/v1/webhooks/{id}/deliveries", scopes: .readers.and(.monitor), summary: "A subscription's deliveries, newest first"
     )
     public static let getWebhookDelivery = Endpoint<ByID, WebhookDeliveryDetail>(
-        .get, "/v1/webhook-deliveries/{id}", scopes: .readers.and(.monitor, .webhooks), summary: "A delivery with every attempt"
+        .get, "/v1/webhook-deliveries/{id}", scopes: .readers.and(.monitor), summary: "A delivery with every attempt"
     )
     public static let redeliverWebhook = Endpoint<ByID, WebhookDelivery>(
-        .post, "/v1/webhook-deliveries/{id}/redeliver", scopes: .administrators.and(.monitor, .webhooks),
+        .post, "/v1/webhook-deliveries/{id}/redeliver", scopes: .administrators.and(.monitor),
         summary: "Send a delivery again now (same event id), whatever its state"
     )
     public static let claimWebhookDeliveries = Endpoint<ClaimWebhookDeliveries, [ClaimedWebhookDelivery]>(

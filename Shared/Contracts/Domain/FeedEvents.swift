@@ -30,6 +30,18 @@ public enum FeedEventType: String, Codable, Sendable, CaseIterable, Comparable {
     }
 }
 
+extension FeedEventType {
+    /// The JSON Schema of this type's event as delivered: the envelope with `data` typed.
+    public var schema: JSONValue { Self.envelopeSchema(payload) }
+
+    /// The name `/openapi.json` gives the schema: `holdings.changed.v1`.
+    public var schemaName: String { "\(rawValue).v\(payload.version)" }
+
+    private static func envelopeSchema<Payload: FeedEventPayload>(_ payload: Payload.Type) -> JSONValue {
+        JSONSchema.of(TypedFeedEvent<Payload>.self)
+    }
+}
+
 /// The `data` of one event type, at one schema version.
 public protocol FeedEventPayload: Codable, Sendable, Equatable {
     static var type: FeedEventType { get }
