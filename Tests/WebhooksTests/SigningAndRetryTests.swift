@@ -22,11 +22,9 @@ struct SigningAndRetryTests {
         #expect(!WebhookSignatureCheck.verify(header: header, body: body + [0x20], secret: secret, now: now))
         #expect(!WebhookSignatureCheck.verify(header: header, body: body, secret: WebhookSigning.makeSecret(), now: now))
         #expect(!WebhookSignatureCheck.verify(header: header, body: body, secret: secret, now: now.addingTimeInterval(301)))
-        // A known vector, so the README's example can be checked against it.
+        // A known vector, from `echo -n "1700000000.{}" | openssl dgst -sha256 -hmac "whsec_abab…ab"` (README's example agrees).
         let known = WebhookSigning.signature(secret: "whsec_" + String(repeating: "ab", count: 32), timestamp: 1_700_000_000, body: Array("{}".utf8))
-        let expected = Hex.string(
-            HMACSHA256.authenticationCode(for: Array("1700000000.{}".utf8), key: Array(("whsec_" + String(repeating: "ab", count: 32)).utf8)))
-        #expect(known == "t=1700000000,v1=\(expected)")
+        #expect(known == "t=1700000000,v1=b92e2f8ad8c0846d4cf9c719c9dfa0fa0dcff77f004615fb3f922c6ffe96915b")
     }
 
     @Test("a sealed secret opens for its URL only, under any key of the ring; the box never holds the secret in clear")
