@@ -41,21 +41,23 @@ struct WebhooksConfiguration: Sendable {
         } catch let error as EgressSettingError {
             throw ConfigurationError(error.message)
         }
-        retryBase = try Self.duration(environment, "PSYNC_WEBHOOKS_RETRY_BASE", retryBase, at: .milliseconds(10))
-        retryMax = try Self.duration(environment, "PSYNC_WEBHOOKS_RETRY_MAX", retryMax, at: retryBase)
-        retryWindow = try Self.duration(environment, "PSYNC_WEBHOOKS_RETRY_WINDOW", retryWindow, at: .seconds(1))
-        disableAfter = try Self.duration(environment, "PSYNC_WEBHOOKS_DISABLE_AFTER", disableAfter, at: .seconds(1))
-        timeout = try Self.duration(environment, "PSYNC_WEBHOOKS_TIMEOUT", timeout, at: .milliseconds(100))
-        guard timeout <= .seconds(120) else { throw ConfigurationError("PSYNC_WEBHOOKS_TIMEOUT must be at most 120s") }
+        retryBase = try environment.duration("PSYNC_WEBHOOKS_RETRY_BASE") ?? retryBase
+        retryMax = try environment.duration("PSYNC_WEBHOOKS_RETRY_MAX") ?? retryMax
+        retryWindow = try environment.duration("PSYNC_WEBHOOKS_RETRY_WINDOW") ?? retryWindow
+        disableAfter = try environment.duration("PSYNC_WEBHOOKS_DISABLE_AFTER") ?? disableAfter
+        timeout = try environment.duration("PSYNC_WEBHOOKS_TIMEOUT") ?? timeout
         concurrency = try environment.int("PSYNC_WEBHOOKS_CONCURRENCY", in: 1...500) ?? concurrency
-        pollInterval = try Self.duration(environment, "PSYNC_WEBHOOKS_POLL_INTERVAL", pollInterval, at: .milliseconds(10))
-    }
-
-    /// A duration setting of at least `minimum`.
-    private static func duration(_ environment: EnvironmentReader, _ name: String, _ fallback: Duration, at minimum: Duration) throws -> Duration {
-        let value = try environment.duration(name) ?? fallback
-        guard value >= minimum else { throw ConfigurationError("\(name) must be at least \(minimum)") }
-        return value
+        pollInterval = try environment.duration("PSYNC_WEBHOOKS_POLL_INTERVAL") ?? pollInterval
+        for (name, value, minimum, text) in [
+            ("PSYNC_WEBHOOKS_RETRY_BASE", retryBase, Duration.milliseconds(10), "10ms"),
+            ("PSYNC_WEBHOOKS_RETRY_MAX", retryMax, retryBase, "PSYNC_WEBHOOKS_RETRY_BASE"),
+            ("PSYNC_WEBHOOKS_RETRY_WINDOW", retryWindow, .seconds(1), "1s"), ("PSYNC_WEBHOOKS_DISABLE_AFTER", disableAfter, .seconds(1), "1s"),
+            ("PSYNC_WEBHOOKS_TIMEOUT", timeout, .milliseconds(100), "100ms"),
+            ("PSYNC_WEBHOOKS_POLL_INTERVAL", pollInterval, .milliseconds(10), "10ms"),
+        ] where value < minimum {
+            throw ConfigurationError("\(name) must be at least \(text)")
+        }
+        guard timeout <= .seconds(120) else { throw ConfigurationError("PSYNC_WEBHOOKS_TIMEOUT must be at most 120s") }
     }
 
     /// Connecting gets at most 5 s, and never more than the whole request.
