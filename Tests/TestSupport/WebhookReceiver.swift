@@ -28,6 +28,8 @@ public final class WebhookReceiver: Sendable {
         case huge(bytes: Int)
         /// Nothing, for this long, then the connection closes.
         case silence(Duration)
+        /// 200, after this long.
+        case slow(Duration)
     }
 
     public let port: Int
@@ -35,6 +37,7 @@ public final class WebhookReceiver: Sendable {
     public var url: String { "http://127.0.0.1:\(port)" }
     private let socket: Int32
     private let log = Mutex<[Received]>([])
+    private let answers = Mutex(0)
     private let responder: Mutex<@Sendable (Received, Int) -> Reply>
 
     /// Listens on a free loopback port; answers 200 until told otherwise.
@@ -82,6 +85,9 @@ public final class WebhookReceiver: Sendable {
         }
     }
 
+    /// How many `.slow` answers have been written in full.
+    public var slowAnswersSent: Int { answers.withLock { $0 } }
+
     /// Every request so far, in arrival order.
     public var received: [Received] { log.withLock { $0 } }
 
@@ -123,6 +129,10 @@ public final class WebhookReceiver: Sendable {
             }
         case .silence(let duration):
             Thread.sleep(forTimeInterval: Double(duration.components.seconds) + Double(duration.components.attoseconds) / 1e18)
+        case .slow(let duration):
+            Thread.sleep(forTimeInterval: Double(duration.components.seconds) + Double(duration.components.attoseconds) / 1e18)
+            Self.send(connection, "HTTP/1.1 200 OK\r\nContent-Type: text/plain\r\nContent-Length: 2\r\nConnection: close\r\n\r\nok")
+            answers.withLock { $0 += 1 }
         }
     }
 
