@@ -54,6 +54,8 @@ func buildMonitor(_ configuration: MonitorConfiguration, metrics: MetricsRegistr
     let gateways = GatewayLocator(
         workers: workers, verifier: WorkerVerifier(policy: configuration.service.trustedWorkers, http: http), http: http, token: token)
     UserRoutes(data: data).register(on: app.router)
+    WebhookRoutes(data: data, webhooks: configuration.webhooksURL.map { RPCClient(baseURL: $0, token: token, client: http, timeout: .seconds(30)) })
+        .register(on: app.router)
     PortfolioRoutes(data: data).register(on: app.router)
     AccountRoutes(data: data, gateways: gateways, publicURL: configuration.publicURL).register(on: app.router)
     BrokerLoginRoutes(data: data, gateways: gateways, states: BrokerLoginStates(redis: redis, signer: signer)).register(on: app.router)

@@ -10,6 +10,9 @@ struct MonitorConfiguration: Sendable {
     var dispatcherURL = "http://127.0.0.1:7102"
     /// Where psync-scheduler listens (`PSYNC_SCHEDULER_URL`), for the schedules pages.
     var schedulerURL = "http://127.0.0.1:7101"
+    /// Where psync-webhooks listens (`PSYNC_WEBHOOKS_URL`), for adding and testing webhooks; `nil`: those two forms say it
+    /// is not configured (listing, disabling, deleting and redelivering go through persistence and work without it).
+    var webhooksURL: String?
     /// The address people reach the monitor at (`PSYNC_MONITOR_PUBLIC_URL`, e.g. `https://psync.example.com`), for the
     /// broker login callback a broker redirects the browser to; `nil`: the address the request came in on.
     var publicURL: String?
@@ -47,6 +50,7 @@ struct MonitorConfiguration: Sendable {
         persistenceURL = environment.string("PSYNC_PERSISTENCE_URL") ?? persistenceURL
         dispatcherURL = environment.string("PSYNC_DISPATCHER_URL") ?? dispatcherURL
         schedulerURL = environment.string("PSYNC_SCHEDULER_URL") ?? schedulerURL
+        webhooksURL = environment.string("PSYNC_WEBHOOKS_URL").flatMap { $0.isEmpty ? nil : $0 }
         publicURL = try environment.string("PSYNC_MONITOR_PUBLIC_URL").map(Self.publicURL)
         sessionSecret = try environment.secret("PSYNC_MONITOR_SESSION_SECRET")
         if let sessionSecret {

@@ -3,7 +3,8 @@ import PostgresClient
 import ServiceLifecycle
 
 /// Deletes history past the retention period, in small batches so it never holds long locks:
-/// finished runs (with their jobs and attempts) and snapshots that are no longer any account's current one.
+/// finished runs (with their jobs and attempts), snapshots that are no longer any account's current one, and change-feed
+/// events (with their webhook deliveries and attempts).
 struct RetentionService: Service {
     let pool: PostgresPool
     let days: Int
@@ -13,9 +14,11 @@ struct RetentionService: Service {
     func run() async throws {
         while !Task.isShuttingDownGracefully && !Task.isCancelled {
             do {
-                let (runs, snapshots) = try await purge()
-                if runs + snapshots > 0 {
-                    logger.info("retention purge", metadata: ["runs.deleted": "\(runs)", "snapshots.deleted": "\(snapshots)"])
+                let (runs, snapshots, events) = try await purge()
+                if runs + snapshots + events > 0 {
+                    logger.info(
+                        "retention purge",
+                        metadata: ["runs.deleted": "\(runs)", "snapshots.deleted": "\(snapshots)", "feed_events.deleted": "\(events)"])
                 }
             } catch {
                 logger.warning("retention purge failed", metadata: ["error": "\(error)"])
@@ -24,10 +27,11 @@ struct RetentionService: Service {
         }
     }
 
-    /// One purge pass; returns how many runs and snapshots it deleted.
-    func purge() async throws -> (runs: Int, snapshots: Int) {
+    /// One purge pass; returns how many runs, snapshots and feed events it deleted.
+    func purge() async throws -> (runs: Int, snapshots: Int, events: Int) {
         var runs = 0
         var snapshots = 0
+        var events = 0
         while !Task.isShuttingDownGracefully {
             let deleted = try await pool.execute(
                 """
@@ -49,6 +53,17 @@ struct RetentionService: Service {
             snapshots += deleted
             if deleted < 500 { break }
         }
-        return (runs, snapshots)
+        while !Task.isShuttingDownGracefully {
+            // Oldest first; `feed_events_created` finds them. Deliveries and attempts cascade.
+            let deleted = try await pool.execute(
+                """
+                DELETE FROM feed_events WHERE seq IN (
+                    SELECT seq FROM feed_events WHERE created_at < now() - make_interval(days => \(days)) ORDER BY created_at LIMIT 500)
+                """
+            )
+            events += deleted
+            if deleted < 500 { break }
+        }
+        return (runs, snapshots, events)
     }
 }

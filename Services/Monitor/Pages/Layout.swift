@@ -25,7 +25,7 @@ enum Layout {
     static let sections: [(path: String, title: String)] = [
         ("/", "Overview"), ("/workers", "Workers"), ("/queues", "Queues"), ("/runs", "Runs"), ("/jobs", "Jobs"),
         ("/dead-letters", "Dead letters"), ("/schedules", "Schedules"), ("/users", "Users"), ("/portfolios", "Portfolios"),
-        ("/accounts", "Accounts"), ("/accounts/reauth", "Re-auth"), ("/audit", "Audit"),
+        ("/accounts", "Accounts"), ("/accounts/reauth", "Re-auth"), ("/webhooks", "Webhooks"), ("/audit", "Audit"),
     ]
 
     static func page(title: String, active: String, viewer: Viewer?, live: Bool = true, notice: String? = nil, body: String) -> String {
@@ -94,7 +94,7 @@ enum Layout {
         if(next){document.getElementById('main').innerHTML=next.innerHTML;localise(document.getElementById('main'));}}).catch(function(){pending=false;});},wait);}
         function live(){var source=new EventSource('/events');var badge=document.getElementById('live');
         source.onopen=function(){if(badge)badge.hidden=false;};source.onerror=function(){if(badge)badge.hidden=true;};
-        source.onmessage=refresh;['job','run','queue','deadletter','account'].forEach(function(k){source.addEventListener(k,refresh);});}
+        source.onmessage=refresh;['job','run','queue','deadletter','account','webhook'].forEach(function(k){source.addEventListener(k,refresh);});}
         window.addEventListener('load',function(){setTimeout(live,500);});
         })();
         """

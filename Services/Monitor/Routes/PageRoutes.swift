@@ -18,7 +18,10 @@ struct PageRoutes {
 
     func register(on router: Router<ServiceRequestContext>) {
         let pages = PageRouter(router: router)
-        pages.page("/", title: "Overview") { _, _, viewer in OverviewPage.render(try await data.overview(), viewer: viewer) }
+        pages.page("/", title: "Overview") { _, _, viewer in
+            async let disabledWebhooks = WebhookRoutes.disabledSummary(data.persistence)
+            return OverviewPage.render(try await data.overview(), viewer: viewer) + (await disabledWebhooks)
+        }
         pages.page("/workers", title: "Workers") { _, _, _ in WorkersPage.render(try await data.workers.list()) }
         pages.page("/queues", title: "Queues") { _, _, viewer in
             let brokers = try await data.workers.list(ListWorkers(includeLost: false)).compactMap(\.heartbeat.broker)

@@ -24,6 +24,7 @@ struct PersistenceRoutes {
         registerRuns(on: router)
         registerSchedules(on: router)
         registerMonitor(on: router)
+        registerWebhooks(on: router)
     }
 
     private func registerMonitor(on router: Router<ServiceRequestContext>) {
