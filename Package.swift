@@ -48,6 +48,7 @@ let package = Package(
         .executable(name: "psync-gateway", targets: ["Gateway"]),
         .executable(name: "psync-persistence", targets: ["Persistence"]),
         .executable(name: "psync-monitor", targets: ["Monitor"]),
+        .executable(name: "psync-webhooks", targets: ["Webhooks"]),
         .executable(name: "psync", targets: ["AdminCLI"]),
         .executable(name: "psync-brokersim", targets: ["BrokerSim"]),
         .executable(name: "psync-bench", targets: ["Benchmarks"]),
@@ -110,6 +111,7 @@ let package = Package(
                 metrics, httpTypes,
                 nioCore,
             ]),
+        service("Webhooks", ["RPC", "CurlClient", "Cryptography", "BlockingIO", hummingbird, lifecycle, metrics]),
         service("BrokerSim", ["SandboxData", "Cryptography", "ExactDecimal", "CivilTime", hummingbird, httpTypes, nioCore]),
         .executableTarget(
             name: "AdminCLI",
@@ -171,6 +173,7 @@ let package = Package(
         tests("SchedulerTests", ["TestSupport", "RPC", "Contracts", "CurlClient", "RedisClient", "PostgresClient", "Streams"]),
         tests("DispatcherTests", ["TestSupport", "RPC", "Contracts", "CurlClient", "RedisClient", "PostgresClient", "Streams"]),
         tests("MonitorTests", ["TestSupport", "RPC", "Contracts", "CurlClient", "RedisClient", "PostgresClient", "Streams", "ExactDecimal"]),
+        tests("WebhooksTests", ["Webhooks", "ServiceKit", "TestSupport", "RPC", "Contracts", "CurlClient", "Cryptography", "PostgresClient"]),
         tests("AdminCLITests", ["TestSupport", "RPC", "Contracts", "CurlClient", "RedisClient", "PostgresClient"]),
         tests("EndToEndTests", ["TestSupport", "RPC", "Contracts", "CurlClient", "RedisClient", "Streams", "PostgresClient", "SandboxData"]),
     ]

@@ -10,6 +10,7 @@ final class CurlTransfer: @unchecked Sendable {
     var continuation: CheckedContinuation<HTTPClientResponse, any Error>?
     private(set) var handle: UnsafeMutableRawPointer?
     private var headerList: UnsafeMutablePointer<curl_slist>?
+    private var resolveList: UnsafeMutablePointer<curl_slist>?
     private var responseHeaders: [(String, String)] = []
     private var body: [UInt8] = []
     private var headerBytes = 0
@@ -33,6 +34,7 @@ final class CurlTransfer: @unchecked Sendable {
 
     deinit {
         if let headerList { curl_slist_free_all(headerList) }
+        if let resolveList { curl_slist_free_all(resolveList) }
         errorBuffer.deallocate()
     }
 
@@ -52,6 +54,17 @@ final class CurlTransfer: @unchecked Sendable {
         // Only HTTP(S), also for redirects: a URL or a Location header naming file://, ftp:// or gopher:// is refused by libcurl.
         set(CURLOPT_PROTOCOLS_STR, "http,https")
         set(CURLOPT_REDIR_PROTOCOLS_STR, "http,https")
+        // Redirects are never followed: a 3xx is the answer, returned as it came.
+        set(CURLOPT_FOLLOWLOCATION, 0)
+        if !configuration.usesProxyEnvironment {
+            // An empty proxy and a no-proxy list of "*" stop libcurl reading http_proxy, https_proxy and ALL_PROXY.
+            set(CURLOPT_PROXY, "")
+            set(CURLOPT_NOPROXY, "*")
+        }
+        if let resolve = request.resolve, !resolve.isEmpty {
+            for entry in resolve { resolveList = curl_slist_append(resolveList, entry) }
+            failed = failed || psync_curl_easy_setopt_pointer(handle, CURLOPT_RESOLVE, resolveList.map { UnsafeMutableRawPointer($0) }) != CURLE_OK
+        }
         set(CURLOPT_NOSIGNAL, 1)
         set(CURLOPT_TCP_KEEPALIVE, 1)
         set(CURLOPT_CONNECTTIMEOUT_MS, configuration.connectTimeout.milliseconds)

@@ -29,6 +29,9 @@ public final class HTTPClient: Sendable {
         public var verifyTLS = true
         /// Sent as `User-Agent`.
         public var userAgent = "portfolio-sync"
+        /// Whether a proxy named by `http_proxy`, `https_proxy` or `ALL_PROXY` is used; false connects directly whatever
+        /// the environment says (a client whose every connection must go where it was checked to go).
+        public var usesProxyEnvironment = true
 
         /// The defaults: 5 s connect, 30 s total, TLS verified.
         public init() {}

@@ -1,7 +1,7 @@
 extension HTTPClientRequest {
     /// Why this request must not be sent, or `nil`: a scheme other than http or https, a URL with
     /// control characters or spaces, or a method or header that could end a line early (CR, LF,
-    /// NUL). Messages name the part at fault, never a header's value or the URL (either may hold a secret).
+    /// NUL), or a resolve entry that is not `host:port:address`. Messages name the part at fault, never a header's value or the URL (either may hold a secret).
     var problem: String? {
         let url = Array(url.utf8)
         let scheme = url.prefix { $0 != UInt8(ascii: ":") }
@@ -22,6 +22,13 @@ extension HTTPClientRequest {
                 return "header '\(name)' has a CR, LF or NUL in its value"
             }
             if value.utf8.count > 16 << 10 { return "header '\(name)' is longer than 16 KiB" }
+        }
+        for entry in resolve ?? [] {
+            guard !entry.isEmpty, entry.utf8.count <= 1024, !entry.utf8.contains(where: { $0 <= 0x20 || $0 == 0x7f }),
+                entry.utf8.count { $0 == UInt8(ascii: ":") } >= 2
+            else {
+                return "a resolve entry must be host:port:address without spaces or control characters"
+            }
         }
         return nil
     }

@@ -12,11 +12,15 @@ public struct HTTPClientRequest: Sendable {
     public var timeout: Duration?
     /// Overrides the client's largest accepted response body for this request.
     public var maximumResponseSize: Int?
+    /// Addresses to connect to instead of resolving the URL's host, as libcurl's `CURLOPT_RESOLVE` takes them:
+    /// `host:port:address[,address…]` (IPv6 addresses in brackets). A caller that has checked where a host resolves
+    /// pins the connection to what it checked, so a DNS answer that changes in between cannot redirect it.
+    public var resolve: [String]?
 
     /// A request; the body is sent as given, with whatever `Content-Type` the headers say.
     public init(
         method: String = "GET", url: String, headers: [(String, String)] = [], body: [UInt8]? = nil, timeout: Duration? = nil,
-        maximumResponseSize: Int? = nil
+        maximumResponseSize: Int? = nil, resolve: [String]? = nil
     ) {
         self.method = method
         self.url = url
@@ -24,6 +28,7 @@ public struct HTTPClientRequest: Sendable {
         self.body = body
         self.timeout = timeout
         self.maximumResponseSize = maximumResponseSize
+        self.resolve = resolve
     }
 }
 

@@ -21,6 +21,7 @@ enum AdminCommands {
         WorkersCommand.self,
         QueuesCommand.self,
         DeadCommand.self,
+        WebhooksCommand.self,
         AuditCommand.self,
         ImportCommand.self,
         KeysCommand.self,

@@ -30,6 +30,7 @@ struct AdminSession: Sendable {
     var dispatcher: ServiceClient { client("psync-dispatcher", settings.dispatcherURL, "PSYNC_DISPATCHER_URL or --dispatcher-url") }
     var scheduler: ServiceClient { client("psync-scheduler", settings.schedulerURL, "PSYNC_SCHEDULER_URL or --scheduler-url") }
     var monitor: ServiceClient { client("psync-monitor", settings.monitorURL, "PSYNC_MONITOR_URL or --monitor-url") }
+    var webhooks: ServiceClient { client("psync-webhooks", settings.webhooksURL, "PSYNC_WEBHOOKS_URL or --webhooks-url") }
 
     private func client(_ name: String, _ url: String, _ setting: String) -> ServiceClient {
         ServiceClient(name: name, baseURL: url, setting: setting, token: settings.token, http: http)

@@ -10,6 +10,8 @@ struct ConnectionOptions: ParsableArguments {
     var schedulerURL: String?
     @Option(name: .customLong("monitor-url"), help: "psync-monitor base URL (PSYNC_MONITOR_URL).")
     var monitorURL: String?
+    @Option(name: .customLong("webhooks-url"), help: "psync-webhooks base URL (PSYNC_WEBHOOKS_URL).")
+    var webhooksURL: String?
     @Option(
         name: .customLong("gateway-url"),
         help: "The broker gateway's base URL (PSYNC_GATEWAY_<BROKER>_URL; otherwise asked of the monitor).")

@@ -7,6 +7,7 @@ struct Settings: Sendable {
     var dispatcherURL: String
     var schedulerURL: String
     var monitorURL: String
+    var webhooksURL: String
     /// `--gateway-url`, for whichever broker the command needs.
     var gatewayURL: String?
     /// `PSYNC_GATEWAY_<BROKER>_URL` from the environment, then the config file, by broker code.
@@ -22,6 +23,7 @@ struct Settings: Sendable {
         "PSYNC_DISPATCHER_URL": "http://127.0.0.1:7102",
         "PSYNC_SCHEDULER_URL": "http://127.0.0.1:7101",
         "PSYNC_MONITOR_URL": "http://127.0.0.1:7104",
+        "PSYNC_WEBHOOKS_URL": "http://127.0.0.1:7105",
     ]
 
     /// Resolves the settings; `warn` gets advice for stderr (a token on argv).
@@ -53,6 +55,7 @@ struct Settings: Sendable {
             dispatcherURL: value(options.dispatcherURL, "PSYNC_DISPATCHER_URL"),
             schedulerURL: value(options.schedulerURL, "PSYNC_SCHEDULER_URL"),
             monitorURL: value(options.monitorURL, "PSYNC_MONITOR_URL"),
+            webhooksURL: value(options.webhooksURL, "PSYNC_WEBHOOKS_URL"),
             gatewayURL: options.gatewayURL,
             gatewayURLs: gateways,
             token: token,
