@@ -69,6 +69,7 @@ bench: deps ## Benchmarks (release build); figures go to BENCHMARKS.md and Tests
 	.build/release/psync-bench memory
 	.build/release/psync-bench ratelimit
 	.build/release/psync-bench overview
+	.build/release/psync-bench webhooks
 	rm -rf .build/micro && mkdir -p .build/micro
 	swift package --disable-sandbox benchmark --target Micro --format histogramPercentiles --path .build/micro --no-progress
 	.build/release/psync-bench micro --input .build/micro

@@ -30,7 +30,7 @@ struct WebhooksConfiguration: Sendable {
     init() {}
 
     init(environment: EnvironmentReader) throws {
-        service = try ServiceConfiguration(defaultPort: 7105, environment: environment)
+        service = try ServiceConfiguration(defaultPort: 7105, environment: environment, usesRedis: false)
         persistenceURL = environment.string("PSYNC_PERSISTENCE_URL") ?? persistenceURL
         keys = try Self.keyRing(environment)
         do {

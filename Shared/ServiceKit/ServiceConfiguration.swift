@@ -51,16 +51,19 @@ public struct ServiceConfiguration: Sendable {
         httpPort = defaultPort
     }
 
-    /// Defaults overridden by whatever the environment sets.
-    public init(defaultPort: Int, environment: EnvironmentReader) throws {
+    /// Defaults overridden by whatever the environment sets. A service without Redis (`usesRedis: false`, psync-webhooks)
+    /// reads none of its settings, so a deployment's shared Redis password file need not be mounted there.
+    public init(defaultPort: Int, environment: EnvironmentReader, usesRedis: Bool = true) throws {
         self.init(defaultPort: defaultPort)
         httpHost = environment.string("PSYNC_HTTP_HOST") ?? httpHost
         httpPort = try environment.port("PSYNC_HTTP_PORT") ?? httpPort
         advertiseHost = environment.string("PSYNC_ADVERTISE_HOST") ?? advertiseHost
         addressFile = environment.string("PSYNC_ADDRESS_FILE") ?? addressFile
-        redisURL = environment.string("PSYNC_REDIS_URL") ?? redisURL
-        redisUser = environment.string("PSYNC_REDIS_USER")
-        redisPassword = try environment.fileSecret("PSYNC_REDIS_PASSWORD")
+        if usesRedis {
+            redisURL = environment.string("PSYNC_REDIS_URL") ?? redisURL
+            redisUser = environment.string("PSYNC_REDIS_USER")
+            redisPassword = try environment.fileSecret("PSYNC_REDIS_PASSWORD")
+        }
         postgresURL = try environment.secret("PSYNC_POSTGRES_URL") ?? postgresURL
         tokens = try Self.tokens(from: environment)
         if let format = try environment.choice("PSYNC_LOG_FORMAT", ["auto", "text", "json"]) {

@@ -44,6 +44,12 @@ struct EndpointAuthTests {
             ].map { "psync-persistence \($0)" }),
         .monitor: monitorCalls,
         .persistence: [],
+        // psync-webhooks: stores checked subscriptions, reads their sealed secrets, claims deliveries and records attempts.
+        .webhooks: Set(
+            [
+                PersistenceAPI.storeWebhook.description, PersistenceAPI.getWebhook.description, PersistenceAPI.webhookSecret.description,
+                PersistenceAPI.claimWebhookDeliveries.description, PersistenceAPI.recordWebhookAttempts.description,
+            ].map { "psync-persistence \($0)" }),
     ]
 
     /// What psync-monitor calls: the dashboard's reads and actions, and the console's users, portfolios and accounts pages.
@@ -66,6 +72,12 @@ struct EndpointAuthTests {
             PersistenceAPI.deletePortfolio.description, PersistenceAPI.createAccount.description, PersistenceAPI.getAccount.description,
             PersistenceAPI.updateAccount.description, PersistenceAPI.deleteAccount.description, PersistenceAPI.accountTransactions.description,
         ]
+        let webhookPages: [String] = [
+            PersistenceAPI.listWebhooks.description, PersistenceAPI.getWebhook.description, PersistenceAPI.updateWebhook.description,
+            PersistenceAPI.deleteWebhook.description, PersistenceAPI.listWebhookDeliveries.description,
+            PersistenceAPI.getWebhookDelivery.description, PersistenceAPI.redeliverWebhook.description,
+        ]
+        let webhooks: [String] = [WebhooksAPI.add.description, WebhooksAPI.test.description]
         let dispatcher: [String] = [DispatcherAPI.runProgress.description, DispatcherAPI.startRun.description]
         let gateway: [String] = [GatewayAPI.putCredentials.description, GatewayAPI.loginURL.description, GatewayAPI.completeLogin.description]
         let scheduler: [String] = [
@@ -74,7 +86,8 @@ struct EndpointAuthTests {
             SchedulerAPI.listSchedules.description, SchedulerAPI.getSchedule.description,
         ]
         return Set(
-            (persistence + console).map { "psync-persistence \($0)" } + dispatcher.map { "psync-dispatcher \($0)" }
+            (persistence + console + webhookPages).map { "psync-persistence \($0)" } + webhooks.map { "psync-webhooks \($0)" }
+                + dispatcher.map { "psync-dispatcher \($0)" }
                 + gateway.map { "psync-gateway \($0)" } + scheduler.map { "psync-scheduler \($0)" })
     }()
 
@@ -93,7 +106,8 @@ struct EndpointAuthTests {
             try await stack.launch("psync-scheduler")
             try await stack.launch("psync-monitor")
             try await stack.launchGateway("SANDBOX")
-            let services = ["psync-persistence", "psync-dispatcher", "psync-scheduler", "psync-monitor", "psync-gateway"]
+            try await stack.launchWebhooks()
+            let services = ["psync-persistence", "psync-dispatcher", "psync-scheduler", "psync-monitor", "psync-gateway", "psync-webhooks"]
             var operations: [Operation] = []
             for service in services {
                 let base = try #require(stack.running(service, arguments: service == "psync-gateway" ? ["--broker", "SANDBOX"] : []).first).baseURL

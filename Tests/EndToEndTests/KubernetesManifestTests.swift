@@ -163,6 +163,8 @@ struct KubernetesManifestTests {
                     }
                 }
                 for (name, value) in ManifestSettings.environment(of: deployment.object, objects: objects) where name.hasSuffix("_FILE") {
+                    // The shared ConfigMap names the Redis password file; a service without Redis never reads it.
+                    if ManifestSettings.withoutRedis.contains(deployment.executable), name.hasPrefix("PSYNC_REDIS_") { continue }
                     #expect(files.contains(value), "\(overlay) \(deployment.name): \(name)=\(value) is not a mounted file")
                 }
             }
@@ -309,11 +311,11 @@ struct KubernetesManifestTests {
 
 /// The settings each executable reads, from its source, and whether a Deployment provides them.
 enum ManifestSettings {
-    static let services = ["scheduler", "dispatcher", "persistence", "monitor"]
+    static let services = ["scheduler", "dispatcher", "persistence", "monitor", "webhooks"]
     static let executables: Set<String> = Set(services.map { "psync-\($0)" } + ["psync-gateway"])
     static let directories = [
         "scheduler": "Services/Scheduler", "dispatcher": "Services/Dispatcher", "persistence": "Services/Persistence",
-        "monitor": "Services/Monitor", "gateway": "Services/Gateway",
+        "monitor": "Services/Monitor", "webhooks": "Services/Webhooks", "gateway": "Services/Gateway",
     ]
 
     /// How a setting is read: `file` only from `NAME_FILE` (`fileSecret`), `secret` from `NAME` or `NAME_FILE`, `plain` from `NAME`.
@@ -337,6 +339,12 @@ enum ManifestSettings {
         "PSYNC_POSTGRES_LEASE_TIMEOUT": "tuned default", "PSYNC_POSTGRES_STATEMENT_TIMEOUT": "tuned default",
         "PSYNC_POSTGRES_POOL_SIZE": "tuned default", "PSYNC_RESULT_BATCH_WINDOW": "5 ms, measured", "PSYNC_RESULT_BATCH_SIZE": "200, measured",
         "PSYNC_RESULT_BATCH_ATTEMPTS": "tuned default", "PSYNC_RESULT_CONSUMERS": "tuned default",
+        // psync-webhooks (README.md, "The change feed and webhooks").
+        "PSYNC_WEBHOOKS_ALLOWED_HOSTS": "empty: any public host", "PSYNC_WEBHOOKS_ALLOWED_NETWORKS": "none: private targets refused",
+        "PSYNC_WEBHOOKS_ALLOW_HTTP": "false: https only", "PSYNC_WEBHOOKS_KEY_ID": "k1",
+        "PSYNC_WEBHOOKS_PREVIOUS_KEYS": "only during a key rotation", "PSYNC_WEBHOOKS_RETRY_BASE": "10 s", "PSYNC_WEBHOOKS_RETRY_MAX": "1 h",
+        "PSYNC_WEBHOOKS_RETRY_WINDOW": "24 h", "PSYNC_WEBHOOKS_DISABLE_AFTER": "24 h", "PSYNC_WEBHOOKS_TIMEOUT": "10 s",
+        "PSYNC_WEBHOOKS_CONCURRENCY": "32", "PSYNC_WEBHOOKS_POLL_INTERVAL": "250 ms",
         "PSYNC_RETENTION_INTERVAL": "tuned default", "PSYNC_REAUTH_WARNING_INTERVAL": "tuned default", "PSYNC_RETENTION_DAYS": "tuned default",
         "PSYNC_DEAD_LETTER_MAX": "tuned default",
         "PSYNC_BROKER_TIMEOUT": "10 s", "PSYNC_BROKER_MAX_BODY": "32 MiB", "PSYNC_CREDENTIALS_CACHE_TTL": "60 s",
@@ -361,6 +369,9 @@ enum ManifestSettings {
         "PSYNC_MONITOR_FORGET_AFTER": "24 h", "PSYNC_MONITOR_METRICS_INTERVAL": "10 s",
     ]
 
+    /// Services that use no Redis (`ServiceConfiguration(…, usesRedis: false)`): the shared Redis settings are not theirs.
+    static let withoutRedis: Set<String> = ["psync-webhooks"]
+
     /// Required everywhere it is read, whatever the allow-list says: persistence's Postgres URL.
     static let requiredFor: [String: Set<String>] = ["psync-persistence": ["PSYNC_POSTGRES_URL"]]
 
@@ -377,6 +388,7 @@ enum ManifestSettings {
         for service in services ?? Array(directories.keys) {
             var settings = shared
             settings.merge(try readFolder(root + "/" + directories[service]!)) { first, _ in first }
+            if withoutRedis.contains("psync-\(service)") { settings = settings.filter { !$0.key.hasPrefix("PSYNC_REDIS_") } }
             result["psync-\(service)"] = settings
         }
         return result

@@ -6,6 +6,7 @@
 #   redis/       each Redis ACL user's password and users.acl with their hashes (compose/redis/acl.sh)
 #   tokens/      one bearer token per identity and tokens.sha256, their hashes (compose/tokens/tokens.sh)
 #   master-key   the key that seals broker credentials (64 hex digits): back it up with the database
+#   webhooks-key the key that seals webhook signing secrets (64 hex digits): back it up with the database too
 #   monitor-session-secret, postgres-password
 # PSYNC_GATEWAYS: the brokers with gateways (default "SANDBOX ZERODHA ALPACA UPSTOX", the Deployments of base/).
 # PSYNC_POSTGRES_URL: your Postgres (e.g. postgres://psync:PASSWORD@db1:5432,db2:5432/psync?target_session_attrs=read-write);
@@ -26,12 +27,13 @@ random() {
     [ -s "$1" ] || head -c 32 /dev/urandom | od -An -tx1 | tr -d ' \n' > "$1"
 }
 random "$directory/master-key"
+random "$directory/webhooks-key"
 random "$directory/monitor-session-secret"
 random "$directory/postgres-password"
 # shellcheck disable=SC2086
 sh "$compose/redis/acl.sh" "$directory/redis" $gateways
 set -- admin="$directory/tokens/admin" read="$directory/tokens/read"
-for service in scheduler dispatcher persistence monitor; do set -- "$@" "$service=$directory/tokens/$service"; done
+for service in scheduler dispatcher persistence monitor webhooks; do set -- "$@" "$service=$directory/tokens/$service"; done
 for broker in $gateways; do set -- "$@" "gateway:$broker=$directory/tokens/gateway-$broker"; done
 sh "$compose/tokens/tokens.sh" "$directory/tokens.sha256" "$@"
 # The Postgres URL: PSYNC_POSTGRES_URL when given (it replaces the one kept), else the one kept, else the local one.
@@ -71,6 +73,8 @@ for broker in $gateways; do
         redis-password="$directory/redis/psync-gateway-$lower" redis-user="$directory/redis/user-$broker"
 done
 secret psync-master-key master-key="$directory/master-key"
+# psync-webhooks uses no Redis: its token and the key that seals webhook secrets.
+secret psync-webhooks token="$directory/tokens/webhooks" key="$directory/webhooks-key"
 secret psync-postgres url="$directory/postgres-url" password="$directory/postgres-password"
 # For Redis: users.acl (hashes only) for overlays/local's Redis; load the same file into yours in production.
 secret psync-redis-acl users.acl="$directory/redis/users.acl"

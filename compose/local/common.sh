@@ -12,6 +12,7 @@ BIN="$ROOT/.build/release"
 : "${PSYNC_DISPATCHER_PORT:=7102}"
 : "${PSYNC_PERSISTENCE_PORT:=7103}"
 : "${PSYNC_MONITOR_PORT:=7104}"
+: "${PSYNC_WEBHOOKS_PORT:=7105}"
 : "${PSYNC_BROKERSIM_PORT:=7190}"
 # One gateway per broker in use; ZERODHA talks to brokersim unless PSYNC_ZERODHA_BASE_URL says otherwise.
 : "${PSYNC_GATEWAYS:=SANDBOX ZERODHA}"
@@ -80,6 +81,7 @@ services() {
     echo "psync-dispatcher|$RUN/pids/psync-dispatcher.pid|psync-dispatcher"
     echo "psync-scheduler|$RUN/pids/psync-scheduler.pid|psync-scheduler"
     echo "psync-monitor|$RUN/pids/psync-monitor.pid|psync-monitor"
+    echo "psync-webhooks|$RUN/pids/psync-webhooks.pid|psync-webhooks"
     for broker in $PSYNC_GATEWAYS; do
         echo "psync-gateway-${broker,,}|$RUN/pids/psync-gateway-${broker,,}.pid|psync-gateway"
     done

@@ -29,6 +29,8 @@ make_secrets() {
     # Redis: one ACL user per service and per gateway broker, each with its own password file (compose/redis/users.acl).
     sh "$ROOT/compose/redis/acl.sh" "$REDIS_SECRETS" $PSYNC_GATEWAYS
     [ -s "$RUN/secrets/master_key" ] || (umask 077 && openssl rand -hex 32 > "$RUN/secrets/master_key")
+    # psync-webhooks seals the webhook signing secrets with its own key; no other process reads it.
+    [ -s "$RUN/secrets/webhooks_key" ] || (umask 077 && openssl rand -hex 32 > "$RUN/secrets/webhooks_key")
     (umask 077 && printf 'postgres://psync:%s@127.0.0.1:%s/psync\n' "$(cat "$RUN/secrets/postgres_password")" "$PSYNC_POSTGRES_PORT" \
         > "$RUN/secrets/postgres_url")
 }
@@ -50,7 +52,7 @@ make_tokens() {
     done
     rm -f "$RUN/secrets/service_token"
     local identities=() identity broker
-    for identity in admin read scheduler dispatcher persistence monitor; do
+    for identity in admin read scheduler dispatcher persistence monitor webhooks; do
         identities+=("$identity=$TOKENS/$identity")
     done
     # shellcheck disable=SC2086 # the broker lists are words
@@ -136,6 +138,7 @@ common_environment() {
     export PSYNC_PERSISTENCE_URL="http://127.0.0.1:$PSYNC_PERSISTENCE_PORT"
     export PSYNC_DISPATCHER_URL="http://127.0.0.1:$PSYNC_DISPATCHER_PORT"
     export PSYNC_SCHEDULER_URL="http://127.0.0.1:$PSYNC_SCHEDULER_PORT"
+    export PSYNC_WEBHOOKS_URL="http://127.0.0.1:$PSYNC_WEBHOOKS_PORT"
     local brokersim="http://127.0.0.1:$PSYNC_BROKERSIM_PORT" broker variable
     for broker in SANDBOX ZERODHA ALPACA UPSTOX; do
         variable="PSYNC_${broker}_BASE_URL"
@@ -157,6 +160,7 @@ start() {
     (
         export PSYNC_HTTP_PORT="$port"
         [ "$name" = psync-persistence ] && export PSYNC_POSTGRES_URL_FILE="$RUN/secrets/postgres_url"
+        [ "$name" = psync-webhooks ] && export PSYNC_WEBHOOKS_KEY_FILE="$RUN/secrets/webhooks_key"
         # Each service presents its own token (a gateway its broker's) when it calls another; brokersim calls no one.
         local token
         token=$(token_file "$name")
@@ -199,6 +203,7 @@ start_services() {
     start psync-dispatcher "$PSYNC_DISPATCHER_PORT" psync-dispatcher
     start psync-scheduler "$PSYNC_SCHEDULER_PORT" psync-scheduler
     start psync-monitor "$PSYNC_MONITOR_PORT" psync-monitor
+    start psync-webhooks "$PSYNC_WEBHOOKS_PORT" psync-webhooks
     local broker
     for broker in $PSYNC_GATEWAYS; do
         # Gateways bind any free port and announce it in their heartbeat; the CLI finds them there.
@@ -216,6 +221,7 @@ PSYNC_PERSISTENCE_URL=http://127.0.0.1:$PSYNC_PERSISTENCE_PORT
 PSYNC_DISPATCHER_URL=http://127.0.0.1:$PSYNC_DISPATCHER_PORT
 PSYNC_SCHEDULER_URL=http://127.0.0.1:$PSYNC_SCHEDULER_PORT
 PSYNC_MONITOR_URL=http://127.0.0.1:$PSYNC_MONITOR_PORT
+PSYNC_WEBHOOKS_URL=http://127.0.0.1:$PSYNC_WEBHOOKS_PORT
 PSYNC_BROKERSIM_URL=http://127.0.0.1:$PSYNC_BROKERSIM_PORT
 PSYNC_ADMIN_TOKEN=$(cat "$TOKENS/admin")
 PSYNC_READ_TOKEN=$(cat "$TOKENS/read")

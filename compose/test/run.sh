@@ -105,7 +105,7 @@ stage_binaries() {
     [ -x .build/release/psync-gateway ] || swift build -c release
     rm -rf compose/.prebuilt && mkdir -p compose/.prebuilt/bin compose/.prebuilt/lib
     local product
-    for product in psync psync-scheduler psync-dispatcher psync-gateway psync-persistence psync-monitor psync-brokersim; do
+    for product in psync psync-scheduler psync-dispatcher psync-gateway psync-persistence psync-monitor psync-webhooks psync-brokersim; do
         cp ".build/release/$product" compose/.prebuilt/bin/
     done
     # The Swift runtime is not in Debian: copy the toolchain's libraries the binaries load.
@@ -125,6 +125,7 @@ PSYNC_ADMIN_TOKEN=$(openssl rand -hex 16)
 PSYNC_READ_TOKEN=$(openssl rand -hex 16)
 PSYNC_MASTER_KEY=$(openssl rand -hex 32)
 PSYNC_MONITOR_SESSION_SECRET=$(openssl rand -hex 32)
+PSYNC_WEBHOOKS_KEY=$(openssl rand -hex 32)
 POSTGRES_PASSWORD=$(openssl rand -hex 16)
 PSYNC_HTTP_HOST=127.0.0.1
 PSYNC_REDIS_BIND=127.0.0.1
@@ -134,12 +135,14 @@ PSYNC_PERSISTENCE_HOST=127.0.0.1
 PSYNC_DISPATCHER_HOST=127.0.0.1
 PSYNC_SCHEDULER_HOST=127.0.0.1
 PSYNC_MONITOR_HOST=127.0.0.1
+PSYNC_WEBHOOKS_HOST=127.0.0.1
 PSYNC_REDIS_PORT=$((port + 79))
 PSYNC_POSTGRES_PORT=$((port + 32))
 PSYNC_SCHEDULER_PORT=$((port + 1))
 PSYNC_DISPATCHER_PORT=$((port + 2))
 PSYNC_PERSISTENCE_PORT=$((port + 3))
 PSYNC_MONITOR_PORT=$((port + 4))
+PSYNC_WEBHOOKS_PORT=$((port + 5))
 PSYNC_BROKERSIM_PORT=$((port + 90))
 PSYNC_SANDBOX_BASE_URL=http://127.0.0.1:$((port + 90))
 PSYNC_ZERODHA_BASE_URL=http://127.0.0.1:$((port + 90))
@@ -161,7 +164,7 @@ check_tokens() {
         fi
         service=$($DOCKER inspect --format '{{index .Config.Labels "com.docker.compose.service"}}' "$container")
         case $service in
-            scheduler | dispatcher | persistence | monitor) identity=$service ;;
+            scheduler | dispatcher | persistence | monitor | webhooks) identity=$service ;;
             gateway-*) broker=${service#gateway-}; identity="gateway:${broker^^}" ;;
             *) continue ;;
         esac

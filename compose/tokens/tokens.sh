@@ -2,7 +2,7 @@
 # tokens.sh HASHFILE IDENTITY=FILE…: the bearer tokens of portfolio-sync, one per identity, and the file of
 # their hashes that every service reads as PSYNC_TOKENS_FILE.
 #
-# IDENTITY is admin, read, scheduler, dispatcher, persistence, monitor or gateway:BROKER (one per broker).
+# IDENTITY is admin, read, scheduler, dispatcher, persistence, monitor, webhooks or gateway:BROKER (one per broker).
 # FILE holds that identity's token; when it is missing or empty, a random one is made (32 random bytes as
 # 64 hex digits, what `openssl rand -hex 32` gives; mode 0600) and kept from then on. FILE.previous, when it
 # exists, is a token being rotated out: its hash is accepted too, until the file is removed.
@@ -24,7 +24,7 @@ cr=$(printf '\r')
 # valid IDENTITY: whether it is one the services know (see Principal in Shared/Contracts).
 valid() {
     case $1 in
-        admin | read | scheduler | dispatcher | persistence | monitor) return 0 ;;
+        admin | read | scheduler | dispatcher | persistence | monitor | webhooks) return 0 ;;
         gateway:*)
             broker=${1#gateway:}
             case $broker in "" | *[!A-Z0-9_]*) return 1 ;; esac
@@ -89,7 +89,7 @@ for pair in "$@"; do
     identity=${pair%%=*}
     file=${pair#*=}
     if [ "$identity" = "$pair" ] || [ -z "$file" ]; then fail "expected IDENTITY=FILE, got '$pair'"; fi
-    valid "$identity" || fail "'$identity' is not an identity (admin, read, scheduler, dispatcher, persistence, monitor or gateway:BROKER)"
+    valid "$identity" || fail "'$identity' is not an identity (admin, read, scheduler, dispatcher, persistence, monitor, webhooks or gateway:BROKER)"
     [ -s "$file" ] || new_token "$file"
     line "$identity" "$file" >> "$output"
     [ ! -e "$file.previous" ] || line "$identity" "$file.previous" >> "$output"

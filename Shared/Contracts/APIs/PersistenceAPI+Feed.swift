@@ -156,7 +156,7 @@ public struct WebhookDelivery: Codable, Sendable, Equatable {
         case pending
         /// A 2xx answer arrived.
         case delivered
-        /// Every attempt failed for the whole retry window, or the target was refused by the egress rules.
+        /// Every attempt failed for the whole retry window (a target the egress rules refuse at delivery is retried as any failure).
         case failed
     }
 
@@ -290,7 +290,7 @@ public struct RecordWebhookAttempts: Codable, Sendable, Equatable {
             case delivered
             /// Try again at `nextAttemptAt`.
             case retry
-            /// Give up: the retry window passed, or the target is refused by the egress rules.
+            /// Give up: the retry window passed.
             case failed
         }
 
