@@ -8,7 +8,7 @@ struct ChaosMain: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "psync-chaos",
         abstract:
-            "Fault injection on a private local stack: kill -9 replicas, restart or stop Redis and Postgres, a replica without the key, broker 5xx, 429 and hostile values; then count lost and duplicated work."
+            "Fault injection on a private local stack: kill -9 replicas, restart or stop Redis and Postgres, kill the Redis primary (Sentinel promotes its replica), a replica without the key, broker 5xx, 429 and hostile values; then count lost and duplicated work."
     )
 
     @Option(help: "SANDBOX accounts synced by the run.") var accounts = 5_000
@@ -24,6 +24,11 @@ struct ChaosMain: AsyncParsableCommand {
     @Option(help: "Seconds Postgres is stopped mid-run (0: not at all).") var postgresOutage = 90
     @Option(help: "Seconds Redis is stopped mid-run (0: not at all).") var redisOutage = 30
     @Flag(inversion: .prefixedNo, help: "Start a gateway replica with a key id no box was sealed with.") var wrongKeyReplica = true
+    @Flag(
+        inversion: .prefixedNo,
+        help: "Run Redis as a primary with a replica and three sentinels, and kill the primary once mid-run (after the Redis restarts and outage)."
+    )
+    var redisFailover = true
     @Option(help: "Scheduler leaders killed in the scheduler drill (0 skips the drill).") var leaderKills = 20
     @Option(help: "Fires the scheduler drill waits for, at least.") var fires = 200
 
@@ -43,6 +48,7 @@ struct ChaosMain: AsyncParsableCommand {
         configuration.postgresOutage = postgresOutage > 0 ? .seconds(postgresOutage) : nil
         configuration.redisOutage = redisOutage > 0 ? .seconds(redisOutage) : nil
         configuration.wrongKeyReplica = wrongKeyReplica
+        configuration.redisFailover = redisFailover
         configuration.log = log
         let report = try await ChaosScenario(configuration: configuration).run()
         var passed = report.passed

@@ -12,10 +12,18 @@ public enum ChaosFault: String, CaseIterable, Sendable {
     case postgresOutage = "Postgres stopped (outage)"
     case redisOutage = "Redis stopped (outage)"
     case wrongKeyReplica = "gateway replica with a wrong key id"
+    case redisFailover = "Redis primary killed, replica promoted (Sentinel)"
 
     /// The faults of one round: a gateway replica killed between every two other faults; the long outages and the
-    /// misconfigured replica, when asked for, once in the first round.
-    public static func plan(rounds: Int, gatewayKills: Int, widened: [ChaosFault] = []) -> [ChaosFault] {
+    /// misconfigured replica, when asked for, once in the first round; the Redis failover, when asked for, once, right
+    /// after the last Redis restart or outage (in the middle of the plan when there is none).
+    ///
+    /// The failover comes after every fault that stops or restarts Redis, not before: those act on the stack's
+    /// `RedisServer`, the original primary. Once it is killed the replica is the primary, and restarting it would start
+    /// it again as a replica of the dead server (its `--replicaof` arguments) without AOF, losing every stream; ordering
+    /// the plan avoids that with no second kind of restart. (Until the failover the sentinels are told to wait longer
+    /// than any outage before they call the primary down, so a planned restart or outage promotes nothing.)
+    public static func plan(rounds: Int, gatewayKills: Int, widened: [ChaosFault] = [], failover: Bool = false) -> [ChaosFault] {
         let others: [ChaosFault] = [
             .serverErrorBurst, .persistenceKill, .rateLimitStorm, .dispatcherKill, .redisRestart, .postgresRestart,
         ]
@@ -28,6 +36,10 @@ public enum ChaosFault: String, CaseIterable, Sendable {
                 kills -= 1
             }
             if !rest.isEmpty { plan.append(rest.removeFirst()) }
+        }
+        if failover {
+            let lastRedisFault = plan.lastIndex { $0 == .redisRestart || $0 == .redisOutage }
+            plan.insert(.redisFailover, at: lastRedisFault.map { $0 + 1 } ?? plan.count / 2)
         }
         return plan
     }

@@ -23,6 +23,8 @@ struct ChaosInjector: Sendable {
 
     let stack: Stack
     let postgres: PostgresServer
+    /// The replica and sentinels, when the plan holds the Redis failover.
+    let failover: ChaosScenario.Failover?
     let runID: Int
     /// Accounts whose broker fails for good; no burst picks them.
     let doomed: [Int]
@@ -111,7 +113,51 @@ struct ChaosInjector: Sendable {
             try await stack.redisServer.start()
             return Injected(detail: "stopped for \(Self.format(length)) s, then started (AOF on)") { true }
         case .wrongKeyReplica: return try await wrongKeyReplica()
+        case .redisFailover: return try await redisFailover()
         }
+    }
+
+    /// SIGKILL to the Redis primary while jobs flow; the sentinels (told now to call it down after 1 s) promote the
+    /// replica, and every process finds the new primary through them. Recovered once a job ends after the promotion.
+    private func redisFailover() async throws -> Injected {
+        guard let failover else { throw HarnessError("the Redis failover needs the replica and sentinels of configuration.redisFailover") }
+        let primary = stack.redisServer
+        try await failover.sentinels.setDownAfter(.seconds(1))
+        // How far the replica is behind when the primary dies: what asynchronous replication can lose.
+        let replicaOffset = await replicationOffset(port: failover.replica.port, field: "slave_repl_offset")
+        let primaryOffset = await replicationOffset(port: primary.port, field: "master_repl_offset")
+        let running = (try? await stack.count("SELECT count(*)::int FROM jobs WHERE run_id = \(runID) AND status = 'running'")) ?? -1
+        let killed = ContinuousClock.now
+        await primary.kill()
+        try await eventually(timeout: .seconds(60), every: .milliseconds(100), "the sentinels to promote the replica") {
+            try await failover.sentinels.primaryPort() == failover.replica.port
+        }
+        let promoted = (ContinuousClock.now - killed).inSeconds
+        let ended = await terminalJobs()
+        var behind = "an unknown number of bytes"
+        if let primaryOffset, let replicaOffset { behind = "\(max(0, primaryOffset - replicaOffset)) bytes" }
+        return Injected(
+            detail: "primary (port \(primary.port)) killed with \(running) jobs running, replica \(behind) behind; "
+                + "replica (port \(failover.replica.port)) promoted after \(String(format: "%.2f", promoted)) s"
+        ) { await terminalJobs() > ended }
+    }
+
+    /// An offset from `INFO replication` of the server on `port`, asked directly (not through the sentinels).
+    private func replicationOffset(port: Int, field: String) async -> Int? {
+        let user = RedisServer.adminUser
+        guard
+            let password = try? String(contentsOfFile: stack.redisServer.passwordFile(user: user), encoding: .utf8)
+                .trimmingCharacters(in: .whitespacesAndNewlines)
+        else { return nil }
+        let connection = RedisConnection(
+            configuration: RedisConfiguration(host: "127.0.0.1", port: port, password: password, user: user), name: "chaos-probe")
+        defer { Task { await connection.disconnect() } }
+        guard let info = try? await connection.send(["INFO", "replication"]).string else { return nil }
+        return info.split(whereSeparator: \.isNewline).lazy.compactMap { line -> Int? in
+            let parts = line.split(separator: ":", maxSplits: 1)
+            guard parts.count == 2, parts[0] == field else { return nil }
+            return Int(parts[1].trimmingCharacters(in: .whitespaces))
+        }.first
     }
 
     /// A replica whose key ring holds none of the key ids the boxes were sealed with: it must say so on `/readyz`

@@ -6,7 +6,9 @@ import RedisClient
 
 /// A SANDBOX sync of many accounts on a real local stack (brokersim, dispatcher, gateway replicas,
 /// persistence, Redis with AOF, its own Postgres) while processes are killed, servers restarted and
-/// the broker misbehaves; afterwards it checks that nothing was lost or done twice.
+/// the broker misbehaves; afterwards it checks that nothing was lost or done twice. With `redisFailover`,
+/// Redis is a primary with a replica and three sentinels that every process finds it through, and the
+/// primary is killed once mid-run.
 ///
 /// ```swift
 /// let report = try await ChaosScenario(configuration: .init(accounts: 300)).run()
@@ -50,6 +52,10 @@ public struct ChaosScenario: Sendable {
         public var redisOutage: Duration?
         /// A gateway replica started with a key id no box was sealed with: it must say it is not ready and change no account.
         public var wrongKeyReplica = false
+        /// Redis runs as a primary with one replica and three sentinels, every process (and the checks' own client)
+        /// finding the primary through them (`redis-sentinel://…`); mid-run the primary is killed with SIGKILL and the
+        /// sentinels promote the replica. Nothing may be lost or done twice.
+        public var redisFailover = false
         /// Settings of every process (claim idle, attempts, backoff), merged over the defaults below.
         public var environment: [String: String] = [:]
         /// The longest the run may take once the faults are over.
@@ -66,13 +72,15 @@ public struct ChaosScenario: Sendable {
             let widened: [ChaosFault] =
                 (postgresOutage == nil ? [] : [.postgresOutage]) + (redisOutage == nil ? [] : [.redisOutage])
                 + (wrongKeyReplica ? [.wrongKeyReplica] : [])
-            return ChaosFault.plan(rounds: rounds, gatewayKills: gatewayKills, widened: widened)
+            return ChaosFault.plan(rounds: rounds, gatewayKills: gatewayKills, widened: widened, failover: redisFailover)
         }
 
         /// Jobs per second the gateways are held to, so the run outlasts the faults (each takes up to ~1.5 s to inject,
         /// the outages their length) by `runMargin`.
         var pace: Int {
-            let outages = (postgresOutage?.inSeconds ?? 0) + (redisOutage?.inSeconds ?? 0) + (wrongKeyReplica ? 10 : 0)
+            let outages =
+                (postgresOutage?.inSeconds ?? 0) + (redisOutage?.inSeconds ?? 0) + (wrongKeyReplica ? 10 : 0)
+                + (redisFailover ? 10 : 0)
             let seconds = Double(plan.count) * (faultInterval.inSeconds + 1.5) + outages + runMargin.inSeconds
             return max(5, Int((Double(accounts) / seconds).rounded(.up)))
         }
@@ -96,22 +104,54 @@ public struct ChaosScenario: Sendable {
         let log = configuration.log
         let postgres = try await PostgresServer()
         let redis = try await RedisServer(appendOnly: true)
+        let failover: Failover?
+        if configuration.redisFailover { failover = try await Self.replicate(redis, configuration) } else { failover = nil }
         let environment = Self.defaultEnvironment.merging(configuration.environment) { _, new in new }
         let stack = try await Stack.start(environment, redis: redis, postgres: postgres)
         do {
-            let report = try await run(on: stack, postgres: postgres)
+            let report = try await run(on: stack, postgres: postgres, failover: failover)
             await stack.stop()
+            await failover?.stop()
             await postgres.stop()
             return report
         } catch {
             log("the scenario failed: \(error)\n\(stack.logs().suffix(4000))")
             await stack.stop()
+            await failover?.stop()
             await postgres.stop()
             throw error
         }
     }
 
-    private func run(on stack: Stack, postgres: PostgresServer) async throws -> ChaosReport {
+    /// The replica and sentinels of a run with `redisFailover`.
+    struct Failover: Sendable {
+        let replica: RedisServer
+        let sentinels: RedisSentinels
+
+        func stop() async {
+            await sentinels.stop()
+            await replica.stop()
+        }
+    }
+
+    /// Starts a replica of `primary` and three sentinels, and points `primary` (so the stack and every process it
+    /// launches) at the sentinels. Until the failover fault the sentinels wait longer than any planned Redis outage
+    /// before they call the primary down, so the restarts and the outage planned before it (see `ChaosFault.plan`)
+    /// promote nothing; the fault shortens that to 1 s just before it kills the primary.
+    private static func replicate(_ primary: RedisServer, _ configuration: Configuration) async throws -> Failover {
+        // ACL SETUSER is not replicated: the replica loads the users from the ACL file when it starts, so the
+        // gateways' user must be in it by then.
+        try await primary.addGateway(broker: "SANDBOX")
+        let replica = try await RedisServer(replicaOf: primary)
+        let sentinels = try await RedisSentinels(
+            watching: primary, replicas: 1, downAfter: (configuration.redisOutage ?? .zero) + .seconds(60))
+        primary.useSentinels(sentinels)
+        replica.useSentinels(sentinels)
+        configuration.log("Redis: primary on port \(primary.port), replica on \(replica.port), sentinels on \(sentinels.ports)")
+        return Failover(replica: replica, sentinels: sentinels)
+    }
+
+    private func run(on stack: Stack, postgres: PostgresServer, failover: Failover?) async throws -> ChaosReport {
         let log = configuration.log
         try await stack.launch(
             "psync-brokersim",
@@ -156,7 +196,8 @@ public struct ChaosScenario: Sendable {
         let run = try await stack.dispatcher.call(DispatcherAPI.startRun, StartRun(scope: .all, actions: [.holdings]))
         log("run \(run.run.id): \(run.total) jobs")
         let injector = ChaosInjector(
-            stack: stack, postgres: postgres, runID: run.run.id, doomed: doomed, configuration: configuration, started: started)
+            stack: stack, postgres: postgres, failover: failover, runID: run.run.id, doomed: doomed, configuration: configuration,
+            started: started)
         let records = try await injector.injectAll()
         var finished = false
         do {
@@ -179,6 +220,18 @@ public struct ChaosScenario: Sendable {
                 passed: records.count == report.planned && report.recovered == records.count,
                 detail: "\(records.count) of \(report.planned) injected, \(report.recovered) recovered"),
             at: 0)
+        if configuration.plan.contains(.redisFailover) {
+            // The done-when: the failover fault's run reports lost: 0 and duplicated: 0.
+            let record = records.first { $0.fault == .redisFailover }
+            let rerun = try await stack.count("SELECT count(*)::int FROM jobs WHERE run_id = \(run.run.id) AND attempts > 1")
+            report.checks.append(
+                .init(
+                    name: "Redis failover (primary killed, replica promoted): recovered, lost 0, duplicated 0",
+                    passed: record?.recovery != nil && report.lost == 0 && report.duplicated == 0,
+                    detail: (record.map { "\($0.detail); recovered in \($0.recovery.map { ChaosReport.format($0) + " s" } ?? "-")" } ?? "not injected")
+                        + "; lost: \(report.lost), duplicated: \(report.duplicated); jobs of the run with more than one attempt (every fault): \(rerun)"
+                ))
+        }
         report.accounts = accounts.count
         report.seconds = elapsed
         report.brokerAnswers = ((try? await stack.simulatorStats())?["byStatus"] as? [String: Int]) ?? [:]

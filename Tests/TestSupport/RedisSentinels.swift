@@ -72,6 +72,16 @@ public final class RedisSentinels: @unchecked Sendable {
         throw HarnessError("no sentinel names a primary")
     }
 
+    /// Tells every sentinel to call the primary down after `downAfter` without an answer (`SENTINEL SET … down-after-milliseconds`).
+    public func setDownAfter(_ downAfter: Duration) async throws {
+        let milliseconds = Int(downAfter.components.seconds) * 1000 + Int(downAfter.components.attoseconds / 1_000_000_000_000_000)
+        for port in ports {
+            let probe = RedisConnection(configuration: RedisConfiguration(host: "127.0.0.1", port: port), name: "sentinel-probe")
+            defer { Task { await probe.disconnect() } }
+            _ = try await probe.send(["SENTINEL", "SET", .init(name), "down-after-milliseconds", .init(String(milliseconds))])
+        }
+    }
+
     /// Stops every sentinel.
     public func stop() async {
         for child in children { await child.stop() }
