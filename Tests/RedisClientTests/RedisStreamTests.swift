@@ -77,10 +77,13 @@ struct RedisStreamTests {
         try await redis.createGroup(stream, group: "g", startingAt: "0")
         let id = try await redis.xadd(stream, fields: [("n", "1")])
         _ = try await redis.readGroup(stream, group: "g", consumer: "busy")
-        // A second of idleness: a loaded machine may stall between the renewal and the theft, never that long.
-        try await eventually("the entry to be idle") { try await redis.pending(stream, group: "g", idleAtLeast: .seconds(1)).count == 1 }
+        // Four seconds of idleness: a loaded machine may stall between the renewal and the theft (over a second was seen
+        // in a make test beside a chaos run, 2026-12-03), never that long.
+        try await eventually(timeout: .seconds(20), "the entry to be idle") {
+            try await redis.pending(stream, group: "g", idleAtLeast: .seconds(4)).count == 1
+        }
         #expect(try await redis.renewClaim(stream, group: "g", consumer: "busy", ids: [id]) == [id])
-        let claimed = try await redis.autoClaim(stream, group: "g", consumer: "thief", minIdle: .seconds(1))
+        let claimed = try await redis.autoClaim(stream, group: "g", consumer: "thief", minIdle: .seconds(4))
         #expect(claimed.entries.isEmpty)
         #expect(try await redis.pending(stream, group: "g").first?.deliveries == 1)
     }
