@@ -42,24 +42,9 @@ public final class WebhookReceiver: Sendable {
 
     /// Listens on a free loopback port; answers 200 until told otherwise.
     public init() throws {
-        let listener = Glibc.socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
-        guard listener >= 0 else { throw HarnessError("socket() failed") }
-        var reuse: Int32 = 1
-        setsockopt(listener, SOL_SOCKET, SO_REUSEADDR, &reuse, socklen_t(MemoryLayout<Int32>.size))
-        var address = sockaddr_in()
-        address.sin_family = sa_family_t(AF_INET)
-        address.sin_addr.s_addr = inet_addr("127.0.0.1")
-        address.sin_port = 0
-        let bound = withUnsafePointer(to: &address) {
-            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { Glibc.bind(listener, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) }
-        }
-        guard bound == 0, listen(listener, 256) == 0 else { throw HarnessError("bind/listen failed") }
-        var length = socklen_t(MemoryLayout<sockaddr_in>.size)
-        _ = withUnsafeMutablePointer(to: &address) {
-            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { getsockname(listener, $0, &length) }
-        }
+        let (listener, port) = try LoopbackListener.open(backlog: 256)
         socket = listener
-        port = Int(UInt16(bigEndian: address.sin_port))
+        self.port = port
         responder = Mutex({ _, _ in .status(200) })
         // Threads of their own: accept, read and write block, and must not hold threads of the cooperative pool.
         Thread.detachNewThread { [self] in
